@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "zcpool_pvt.h"
+
+RTE_LOG_REGISTER(zcpool_logtype, mempool.zcpool, NOTICE);
+
+/*
+ * The mempool contract: enqueue never fails (the ring has room for every object
+ * of the pool), dequeue is all-or-nothing, get_count is exact when the pool is
+ * idle, and every object get_count counts can be obtained from any lcore.
+ *
+ * Each lcore owns a LIFO cache in front of the shared ring, as each NAPI context
+ * owns page_pool's alloc cache. Its lock is taken by the owner on every call, so
+ * it is almost always uncontended and stays in the owner's L1; another lcore
+ * takes it only to steal objects when the ring runs dry, which is what keeps
+ * cached objects obtainable everywhere (a test or application that frees on one
+ * lcore and allocates everything on another still gets every object).
+ */
+
+static inline void
+count(struct zcpool *zp, unsigned int lcore, size_t field, uint64_t n)
+{
+	if (lcore < RTE_MAX_LCORE)
+		*(uint64_t *)RTE_PTR_ADD(&zp->lcache[lcore].stats, field) += n;
+	else
+		__atomic_fetch_add((uint64_t *)RTE_PTR_ADD(&zp->any_stats, field), n,
+				   __ATOMIC_RELAXED);
+}
+#define COUNT(zp, lcore, name, n) \
+	count(zp, lcore, offsetof(struct zcpool_counters, name), n)
+
+static __rte_noinline int
+enqueue_ring(struct zcpool *zp, void * const *objs, unsigned int n, unsigned int lcore)
+{
+	/* Cannot fail: the ring has room for every object of the pool. */
+	rte_ring_enqueue_bulk(zp->ring, objs, n, NULL);
+	COUNT(zp, lcore, recycle_ring, n);
+	return 0;
+}
+
+static __rte_noinline void
+lcache_flush(struct zcpool *zp, struct zcpool_lcache *c)
+{
+	/* Flush all at once, as the mempool cache does: one ring op per cache. */
+	rte_ring_enqueue_bulk(zp->ring, c->objs, c->len, NULL);
+	c->stats.recycle_ring += c->len;
+	c->stats.recycle_cache_full++;
+	c->len = 0;
+}
+
+static int
+zcpool_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
+{
+	struct zcpool *zp = zcpool_of(mp);
+	unsigned int lcore = rte_lcore_id();
+	struct zcpool_lcache *c;
+
+	/* lcache_size is 0 when caches are off, and non-EAL threads have none. */
+	if (unlikely(n > zp->lcache_size || lcore >= RTE_MAX_LCORE))
+		return enqueue_ring(zp, objs, n, lcore);
+	c = &zp->lcache[lcore];
+	rte_spinlock_lock(&c->lock);
+	if (unlikely(c->len + n > zp->lcache_size))
+		lcache_flush(zp, c);
+	memcpy(&c->objs[c->len], objs, n * sizeof(objs[0]));
+	c->len += n;
+	c->stats.recycle_cached += n;
+	rte_spinlock_unlock(&c->lock);
+	return 0;
+}
+
+/*
+ * Take n objects from the ring, then from every lcore cache in turn (one lock
+ * held at a time, so two stealers cannot deadlock). All or nothing: on failure
+ * whatever was gathered goes back to the ring.
+ */
+static __rte_noinline int
+dequeue_slow(struct zcpool *zp, void **objs, unsigned int n, unsigned int lcore)
+{
+	unsigned int got, i, take;
+
+	got = rte_ring_dequeue_burst(zp->ring, objs, n, NULL);
+	for (i = 0; got < n && zp->lcache_size != 0 && i < RTE_MAX_LCORE; i++) {
+		struct zcpool_lcache *c = &zp->lcache[i];
+
+		if (__atomic_load_n(&c->len, __ATOMIC_RELAXED) == 0)
+			continue;
+		rte_spinlock_lock(&c->lock);
+		take = RTE_MIN(c->len, n - got);
+		c->len -= take;
+		memcpy(&objs[got], &c->objs[c->len], take * sizeof(objs[0]));
+		rte_spinlock_unlock(&c->lock);
+		got += take;
+	}
+	if (unlikely(got < n)) {
+		if (got != 0)
+			rte_ring_enqueue_bulk(zp->ring, objs, got, NULL);
+		COUNT(zp, lcore, alloc_empty, 1);
+		return -ENOBUFS;
+	}
+	COUNT(zp, lcore, alloc_slow, n);
+	return 0;
+}
+
+static int
+zcpool_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
+{
+	struct zcpool *zp = zcpool_of(mp);
+	unsigned int lcore = rte_lcore_id();
+	struct zcpool_lcache *c;
+
+	if (unlikely(n > zp->lcache_size || lcore >= RTE_MAX_LCORE))
+		return dequeue_slow(zp, objs, n, lcore);
+	c = &zp->lcache[lcore];
+	rte_spinlock_lock(&c->lock);
+	if (unlikely(c->len < n)) {
+		/* Refill in a batch, page_pool style; the ring is lock-free. */
+		unsigned int got = rte_ring_dequeue_burst(zp->ring, &c->objs[c->len],
+			RTE_MIN(zp->lcache_refill + n - c->len, zp->lcache_size - c->len), NULL);
+
+		c->len += got;
+		c->stats.alloc_refill += got;
+		if (unlikely(c->len < n)) {
+			rte_spinlock_unlock(&c->lock);
+			return dequeue_slow(zp, objs, n, lcore);
+		}
+	}
+	c->len -= n;
+	memcpy(objs, &c->objs[c->len], n * sizeof(objs[0]));
+	c->stats.alloc_fast += n;
+	rte_spinlock_unlock(&c->lock);
+	return 0;
+}
+
+static unsigned int
+zcpool_get_count(const struct rte_mempool *mp)
+{
+	const struct zcpool *zp = zcpool_of(mp);
+	unsigned int count = rte_ring_count(zp->ring);
+	unsigned int i;
+
+	if (zp->lcache_size != 0)
+		for (i = 0; i < RTE_MAX_LCORE; i++)
+			count += __atomic_load_n(&zp->lcache[i].len, __ATOMIC_RELAXED);
+	return count;
+}
+
+static unsigned int
+choose_lcache_size(const struct rte_mempool *mp)
+{
+	/* Keep at most half of the pool parked in lcore caches. */
+	unsigned int size = mp->size / (2 * RTE_MAX(rte_lcore_count(), 1u));
+
+	size = RTE_MIN(size, (unsigned int)ZCPOOL_LCACHE_MAX) & ~1u;
+	return size < ZCPOOL_LCACHE_MIN ? 0 : size;
+}
+
+/* Carve a span of the area holding mp->size buffers that DMA can reach. */
+static int
+carve_span(struct zcpool *zp, const struct rte_mempool *mp)
+{
+	uint32_t slots = mp->size, usable, i;
+	int ret;
+
+	for (;;) {
+		ret = zc_area_carve(zp->area, (size_t)slots * zp->stride, 0, &zp->span_off);
+		if (ret < 0) {
+			ZCPOOL_LOG(ERR, "pool %s: area %s has no free span for %u buffers of %u bytes\n",
+				   mp->name, zp->area->name, mp->size, zp->stride);
+			return ret;
+		}
+		/* In IOVA-as-PA mode a buffer across a discontinuity is a hole. */
+		for (usable = 0, i = 0; i < slots; i++)
+			usable += zc_area_range_dma_ok(zp->area, zp->span_off + (uint64_t)i * zp->stride,
+						       zp->buf_len);
+		if (usable >= mp->size)
+			break;
+		zc_area_uncarve(zp->area, zp->span_off);
+		slots += mp->size - usable + 1;
+	}
+	zp->nb_slots = slots;
+	zp->base_off = zp->span_off;
+	return 0;
+}
+
+/*
+ * rte_mempool_free() empties the pool before calling our free op, so the number
+ * of buffers still held is taken from its destroy event, which comes first.
+ */
+static void
+mempool_event(enum rte_mempool_event event, struct rte_mempool *mp, void *arg)
+{
+	RTE_SET_USED(arg);
+	if (event == RTE_MEMPOOL_EVENT_DESTROY && zc_pool_is_zcpool(mp))
+		zcpool_of(mp)->held_at_free = zcpool_held(mp);
+}
+
+static int
+watch_destroys(void)
+{
+	static bool registered;
+	static rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;
+	int ret = 0;
+
+	rte_spinlock_lock(&lock);
+	if (!registered) {
+		ret = rte_mempool_event_callback_register(mempool_event, NULL);
+		registered = ret == 0;
+	}
+	rte_spinlock_unlock(&lock);
+	return ret < 0 ? -rte_errno : 0;
+}
+
+static int
+zcpool_alloc(struct rte_mempool *mp)
+{
+	const struct zc_pool_config *cfg = mp->pool_config;
+	char ring_name[RTE_RING_NAMESIZE];
+	struct zcpool *zp;
+	int ret = -ENOMEM;
+
+	if (cfg != NULL && (cfg->area == NULL || cfg->buf_size == 0)) {
+		ZCPOOL_LOG(ERR, "pool %s: configuration needs an area and a buffer size\n",
+			   mp->name);
+		return -EINVAL;
+	}
+	ret = watch_destroys();
+	if (ret < 0)
+		return ret;
+	ret = -ENOMEM;
+	zp = rte_zmalloc_socket("zcpool", sizeof(*zp), RTE_CACHE_LINE_SIZE, mp->socket_id);
+	if (zp == NULL)
+		return -ENOMEM;
+	zp->mp = mp;
+	snprintf(ring_name, sizeof(ring_name), "ZC%s", mp->name);
+	zp->ring = rte_ring_create(ring_name, rte_align32pow2(mp->size + 1), mp->socket_id, 0);
+	if (zp->ring == NULL) {
+		ret = -rte_errno;
+		ZCPOOL_LOG(ERR, "pool %s: cannot create ring: %s\n", mp->name, rte_strerror(rte_errno));
+		goto err_free;
+	}
+	zp->lcache_size = choose_lcache_size(mp);
+	zp->lcache_refill = zp->lcache_size / 2;
+	if (cfg != NULL) {
+		zp->pinned = true;
+		zp->pktmbuf = true;
+		zp->area = cfg->area;
+		zp->buf_len = cfg->buf_size;
+		zp->stride = RTE_ALIGN_CEIL(cfg->buf_size, RTE_CACHE_LINE_SIZE);
+		ret = carve_span(zp, mp);
+		if (ret < 0)
+			goto err_ring;
+		zp->slot_obj = rte_zmalloc_socket("zcpool_slots", zp->nb_slots * sizeof(void *),
+						  0, mp->socket_id);
+		if (zp->slot_obj == NULL) {
+			ret = -ENOMEM;
+			goto err_uncarve;
+		}
+	}
+	mp->pool_data = zp;
+	zcpool_register(zp);
+	return 0;
+
+err_uncarve:
+	zc_area_uncarve(zp->area, zp->span_off);
+err_ring:
+	rte_ring_free(zp->ring);
+err_free:
+	rte_free(zp);
+	return ret;
+}
+
+static void
+zcpool_free(struct rte_mempool *mp)
+{
+	struct zcpool *zp = zcpool_of(mp);
+	unsigned int held;
+
+	if (zp == NULL)
+		return;
+	held = zp->held_at_free;
+	zcpool_unregister(zp);
+	if (held != 0 && !zp->forced)
+		ZCPOOL_LOG(ERR, "pool %s freed with %u buffers still held by the application: their mbuf headers are gone%s; use zc_pool_destroy() to wait for them\n",
+			   mp->name, held,
+			   zp->pinned ? ", their data buffers are kept" : " with the pool memory");
+	if (zp->pinned) {
+		/* Keep the span (and so the area) while data buffers may be in use. */
+		if (held == 0 || zp->forced)
+			zc_area_uncarve(zp->area, zp->span_off);
+	} else if (zp->area != NULL) {
+		/* DPDK has freed the memzone already: nothing may still map it. */
+		struct zc_area_info info;
+
+		zc_area_info_get(zp->area, &info);
+		if (info.nb_devices != 0)
+			ZCPOOL_LOG(ERR, "pool %s freed while its memory is bound to %u devices\n",
+				   mp->name, info.nb_devices);
+		zc_area_put(zp->area);
+	}
+	rte_ring_free(zp->ring);
+	rte_free(zp->slot_obj);
+	rte_free(zp);
+	mp->pool_data = NULL;
+}
+
+/*
+ * Objects sit on a grid of fixed stride starting at the pool memory, so that an
+ * object's slot is (address - grid) / stride. A slot that would straddle two
+ * chunks (an IOVA discontinuity) stays empty: at most one hole per chunk.
+ */
+static ssize_t
+zcpool_calc_mem_size(const struct rte_mempool *mp, uint32_t obj_num, uint32_t pg_shift,
+		     size_t *min_chunk_size, size_t *align)
+{
+	size_t stride = mp->header_size + mp->elt_size + mp->trailer_size;
+	size_t pg = (size_t)1 << pg_shift, mem = stride * obj_num;
+
+	/*
+	 * Chunks split only where IOVA is not contiguous, which IOVA-as-VA rules out.
+	 * Otherwise at most one slot per page boundary is lost: s slots over m bytes
+	 * keep m / stride - m / pg - 1 of them.
+	 */
+	if (pg_shift != 0 && rte_eal_iova_mode() != RTE_IOVA_VA && stride < pg)
+		mem = (uint64_t)(obj_num + 1) * stride * pg / (pg - stride) + stride;
+	*min_chunk_size = stride;
+	*align = RTE_MEMPOOL_ALIGN;
+	return mem;
+}
+
+static bool
+is_pktmbuf_pool(const struct rte_mempool *mp)
+{
+	const struct rte_pktmbuf_pool_private *p = rte_mempool_get_priv((struct rte_mempool *)mp);
+
+	return mp->private_data_size >= sizeof(*p) &&
+	       mp->elt_size == sizeof(struct rte_mbuf) + p->mbuf_priv_size + p->mbuf_data_room_size;
+}
+
+/* First chunk of an embedded pool: the pool's memory becomes its area. */
+static int
+embed_first_chunk(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t len,
+		  rte_iova_t iova)
+{
+	char name[ZC_AREA_NAMESIZE];
+
+	snprintf(name, sizeof(name), "mp_%s", mp->name);
+	zp->area = zc_area_adopt(name, va, len, iova, mp->socket_id);
+	if (zp->area == NULL)
+		return -rte_errno;
+	zp->grid = va;
+	zp->stride = mp->header_size + mp->elt_size + mp->trailer_size;
+	zp->pktmbuf = is_pktmbuf_pool(mp);
+	/* Buffer = whole object, or an mbuf's data room right after its header. */
+	zp->base_off = mp->header_size;
+	zp->buf_len = mp->elt_size;
+	if (zp->pktmbuf) {
+		size_t hdr = sizeof(struct rte_mbuf) + rte_pktmbuf_priv_size(mp);
+
+		zp->base_off += hdr;
+		zp->buf_len -= hdr;
+	}
+	return 0;
+}
+
+/* Later chunks must follow the area: one pool, one virtually contiguous area. */
+static int
+embed_next_chunk(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t len,
+		 rte_iova_t iova)
+{
+	if (va != (char *)zp->area->addr + zp->area->len) {
+		ZCPOOL_LOG(ERR, "pool %s: memory is not one virtually contiguous block; reserve more hugepages or make the pool smaller\n",
+			   mp->name);
+		return -ENOMEM;
+	}
+	return zc_area_grow(zp->area, len, iova);
+}
+
+static int
+grow_slots(struct zcpool *zp, size_t nb_slots)
+{
+	void **t;
+
+	if (nb_slots <= zp->nb_slots)
+		return 0;
+	t = rte_realloc_socket(zp->slot_obj, nb_slots * sizeof(void *), 0, zp->mp->socket_id);
+	if (t == NULL)
+		return -ENOMEM;
+	memset(&t[zp->nb_slots], 0, (nb_slots - zp->nb_slots) * sizeof(void *));
+	zp->slot_obj = t;
+	zp->nb_slots = nb_slots;
+	return 0;
+}
+
+static int
+zcpool_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_iova_t iova,
+		size_t len, rte_mempool_populate_obj_cb_t *obj_cb, void *obj_cb_arg)
+{
+	struct zcpool *zp = zcpool_of(mp);
+	size_t stride = mp->header_size + mp->elt_size + mp->trailer_size;
+	char *va = vaddr, *grid = va;
+	unsigned int count = 0;
+	size_t slot, end;
+	int ret;
+
+	if (!zp->pinned) {
+		/* Headers and buffers together: slots index the area's grid. */
+		ret = zp->area == NULL ? embed_first_chunk(mp, zp, va, len, iova) :
+					 embed_next_chunk(mp, zp, va, len, iova);
+		if (ret == 0)
+			ret = grow_slots(zp, (va + len - zp->grid) / stride);
+		if (ret < 0)
+			return ret;
+		grid = zp->grid;
+	}
+	/* Pinned pools hold headers only here: pack each chunk from its start. */
+	end = (va + len - grid) / stride;
+	for (slot = (va - grid + stride - 1) / stride; count < max_objs && slot < end; slot++) {
+		char *obj = grid + slot * stride + mp->header_size;
+
+		obj_cb(mp, obj_cb_arg, obj,
+		       iova == RTE_BAD_IOVA ? RTE_BAD_IOVA : iova + (obj - va));
+		if (!zp->pinned)
+			zp->slot_obj[slot] = obj;
+		/* Straight to the ring: populating is not recycling. */
+		rte_ring_enqueue(zp->ring, obj);
+		count++;
+	}
+	return count;
+}
+
+const struct rte_mempool_ops zcpool_ops = {
+	.name = ZC_POOL_OPS_NAME,
+	.alloc = zcpool_alloc,
+	.free = zcpool_free,
+	.enqueue = zcpool_enqueue,
+	.dequeue = zcpool_dequeue,
+	.get_count = zcpool_get_count,
+	.calc_mem_size = zcpool_calc_mem_size,
+	.populate = zcpool_populate,
+};
+
+RTE_MEMPOOL_REGISTER_OPS(zcpool_ops);

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#ifndef ZCPOOL_PVT_H
+#define ZCPOOL_PVT_H
+
+/*
+ * zcpool internals; not for direct inclusion by applications.
+ */
+
+#include <sys/queue.h>
+
+#include <rte_log.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+#include <rte_version.h>
+
+#include <zc_area_driver.h>
+
+#include "zc_pool.h"
+
+extern int zcpool_logtype;
+#define ZCPOOL_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, zcpool_logtype, "zcpool: " __VA_ARGS__)
+
+/* page_pool's alloc cache holds 128 and refills 64 at a time: so do we. */
+#define ZCPOOL_LCACHE_MAX 128
+/* Smaller lcore caches cost more in ring traffic than they save. */
+#define ZCPOOL_LCACHE_MIN 8
+
+/* Counters one lcore updates without atomics (page_pool vocabulary). */
+struct zcpool_counters {
+	uint64_t alloc_fast;
+	uint64_t alloc_slow;
+	uint64_t alloc_refill;
+	uint64_t alloc_empty;
+	uint64_t recycle_cached;
+	uint64_t recycle_cache_full;
+	uint64_t recycle_ring;
+};
+
+/*
+ * Per-lcore LIFO cache in front of the shared ring. Its lcore takes the lock on
+ * every call (uncontended, L1-resident); others take it only to steal objects.
+ * The counters are written by the owning lcore only.
+ */
+struct zcpool_lcache {
+	rte_spinlock_t lock;
+	uint32_t len;
+	struct zcpool_counters stats;
+	void *objs[ZCPOOL_LCACHE_MAX];
+} __rte_cache_aligned;
+
+struct zcpool {
+	struct rte_ring *ring;      /* Shared MPMC store holding every free object. */
+	uint32_t lcache_size;       /* 0 when lcore caches are off. */
+	uint32_t lcache_refill;     /* Objects fetched per refill beyond the request. */
+	struct rte_mempool *mp;
+
+	/* Geometry: buffer i starts at area offset base_off + i * stride. */
+	struct zc_area *area;
+	uint64_t base_off;
+	uint32_t stride;
+	uint32_t buf_len;
+	uint32_t nb_slots;
+	void **slot_obj;            /* Slot -> object; NULL for a hole. */
+	bool pinned;                /* Headers in host memory, buffers in the area. */
+	bool pktmbuf;               /* Objects are mbufs (buffer after the header). */
+	uint64_t span_off;          /* pinned: the span carved from the area. */
+	uint32_t next_slot;         /* pinned: next slot to attach at mbuf init. */
+	char *grid;                 /* embedded: address of slot 0's object header. */
+
+	/* Teardown. */
+	bool dying;
+	bool forced;
+	unsigned int held_at_free;  /* Buffers held when rte_mempool_free() began. */
+	unsigned int idle_checks;   /* Consecutive reaper checks that found all back. */
+	uint64_t dying_since;       /* TSC at zc_pool_destroy(). */
+	uint64_t next_warn;         /* TSC of the next "still held" warning. */
+	TAILQ_ENTRY(zcpool) next;   /* Registry of pools (telemetry) / pending list. */
+	TAILQ_ENTRY(zcpool) pending;
+
+	/* Non-EAL threads have no lcore cache: their counts are atomic. */
+	struct zcpool_counters any_stats;
+
+	struct zcpool_lcache lcache[RTE_MAX_LCORE];
+};
+
+extern const struct rte_mempool_ops zcpool_ops;
+
+static inline struct zcpool *
+zcpool_of(const struct rte_mempool *mp)
+{
+	return mp->pool_data;
+}
+
+/* Buffers outside the pool and every cache (exact while idle). */
+unsigned int zcpool_held(const struct rte_mempool *mp);
+
+/* Registry of live pools (for telemetry and lookups). */
+void zcpool_register(struct zcpool *zp);
+void zcpool_unregister(struct zcpool *zp);
+
+/* Telemetry value helpers: the u64 variants became uint in 23.03. */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+#define zc_tel_dict_add_u64 rte_tel_data_add_dict_uint
+#else
+#define zc_tel_dict_add_u64 rte_tel_data_add_dict_u64
+#endif
+
+#endif /* ZCPOOL_PVT_H */

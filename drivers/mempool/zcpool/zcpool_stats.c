@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_spinlock.h>
+#include <rte_telemetry.h>
+
+#include "zcpool_pvt.h"
+
+/* Live pools, for telemetry; the lock also keeps a pool alive while it is read. */
+static TAILQ_HEAD(, zcpool) pools = TAILQ_HEAD_INITIALIZER(pools);
+static rte_spinlock_t pools_lock = RTE_SPINLOCK_INITIALIZER;
+
+void
+zcpool_register(struct zcpool *zp)
+{
+	rte_spinlock_lock(&pools_lock);
+	TAILQ_INSERT_TAIL(&pools, zp, next);
+	rte_spinlock_unlock(&pools_lock);
+}
+
+void
+zcpool_unregister(struct zcpool *zp)
+{
+	rte_spinlock_lock(&pools_lock);
+	TAILQ_REMOVE(&pools, zp, next);
+	rte_spinlock_unlock(&pools_lock);
+}
+
+static void
+counters_add(struct zcpool_counters *sum, const struct zcpool_counters *c)
+{
+	sum->alloc_fast += __atomic_load_n(&c->alloc_fast, __ATOMIC_RELAXED);
+	sum->alloc_slow += __atomic_load_n(&c->alloc_slow, __ATOMIC_RELAXED);
+	sum->alloc_refill += __atomic_load_n(&c->alloc_refill, __ATOMIC_RELAXED);
+	sum->alloc_empty += __atomic_load_n(&c->alloc_empty, __ATOMIC_RELAXED);
+	sum->recycle_cached += __atomic_load_n(&c->recycle_cached, __ATOMIC_RELAXED);
+	sum->recycle_cache_full += __atomic_load_n(&c->recycle_cache_full, __ATOMIC_RELAXED);
+	sum->recycle_ring += __atomic_load_n(&c->recycle_ring, __ATOMIC_RELAXED);
+}
+
+static void
+stats_read(const struct zcpool *zp, struct zc_pool_stats *stats)
+{
+	struct zcpool_counters sum;
+	unsigned int i;
+
+	memset(&sum, 0, sizeof(sum));
+	counters_add(&sum, &zp->any_stats);
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		counters_add(&sum, &zp->lcache[i].stats);
+	stats->alloc_fast = sum.alloc_fast;
+	stats->alloc_slow = sum.alloc_slow;
+	stats->alloc_refill = sum.alloc_refill;
+	stats->alloc_empty = sum.alloc_empty;
+	stats->recycle_cached = sum.recycle_cached;
+	stats->recycle_cache_full = sum.recycle_cache_full;
+	stats->recycle_ring = sum.recycle_ring;
+	stats->inflight = zcpool_held(zp->mp);
+}
+
+int
+zc_pool_stats_get(struct rte_mempool *mp, struct zc_pool_stats *stats)
+{
+	if (!zc_pool_is_zcpool(mp) || stats == NULL)
+		return -EINVAL;
+	stats_read(zcpool_of(mp), stats);
+	return 0;
+}
+
+int
+zc_pool_stats_reset(struct rte_mempool *mp)
+{
+	struct zcpool *zp;
+	unsigned int i;
+
+	if (!zc_pool_is_zcpool(mp))
+		return -EINVAL;
+	zp = zcpool_of(mp);
+	memset(&zp->any_stats, 0, sizeof(zp->any_stats));
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		memset(&zp->lcache[i].stats, 0, sizeof(zp->lcache[i].stats));
+	return 0;
+}
+
+static int
+tel_list(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct zcpool *zp;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	rte_spinlock_lock(&pools_lock);
+	TAILQ_FOREACH(zp, &pools, next)
+		rte_tel_data_add_array_string(d, zp->mp->name);
+	rte_spinlock_unlock(&pools_lock);
+	return 0;
+}
+
+static void
+tel_pool_info(const struct zcpool *zp, struct rte_tel_data *d)
+{
+	struct zc_pool_stats s;
+
+	stats_read(zp, &s);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", zp->mp->name);
+	if (zp->area != NULL) {
+		rte_tel_data_add_dict_string(d, "area", zp->area->name);
+		rte_tel_data_add_dict_string(d, "provider", zp->area->ops->name);
+		zc_tel_dict_add_u64(d, "area_id", zp->area->id);
+		zc_tel_dict_add_u64(d, "readable", zp->area->readable);
+	}
+	rte_tel_data_add_dict_string(d, "layout", zp->pinned ? "pinned" : "embedded");
+	zc_tel_dict_add_u64(d, "size", zp->mp->size);
+	zc_tel_dict_add_u64(d, "buf_len", zp->buf_len);
+	zc_tel_dict_add_u64(d, "stride", zp->stride);
+	zc_tel_dict_add_u64(d, "lcore_cache_size", zp->lcache_size);
+	zc_tel_dict_add_u64(d, "destroy_pending", zp->dying);
+	zc_tel_dict_add_u64(d, "alloc_fast", s.alloc_fast);
+	zc_tel_dict_add_u64(d, "alloc_slow", s.alloc_slow);
+	zc_tel_dict_add_u64(d, "alloc_refill", s.alloc_refill);
+	zc_tel_dict_add_u64(d, "alloc_empty", s.alloc_empty);
+	zc_tel_dict_add_u64(d, "recycle_cached", s.recycle_cached);
+	zc_tel_dict_add_u64(d, "recycle_cache_full", s.recycle_cache_full);
+	zc_tel_dict_add_u64(d, "recycle_ring", s.recycle_ring);
+	zc_tel_dict_add_u64(d, "inflight", s.inflight);
+}
+
+static int
+tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct zcpool *zp;
+	int ret = -EINVAL;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || params[0] == '\0')
+		return -EINVAL;
+	rte_spinlock_lock(&pools_lock);
+	TAILQ_FOREACH(zp, &pools, next) {
+		if (strcmp(zp->mp->name, params) == 0) {
+			tel_pool_info(zp, d);
+			ret = 0;
+			break;
+		}
+	}
+	rte_spinlock_unlock(&pools_lock);
+	return ret;
+}
+
+RTE_INIT(zcpool_telemetry_init)
+{
+	rte_telemetry_register_cmd("/zcpool/list", tel_list,
+				   "Returns the names of zcpool pools. No parameters");
+	rte_telemetry_register_cmd("/zcpool/info", tel_info,
+				   "Returns counters and layout of a zcpool pool. Parameters: pool name");
+}

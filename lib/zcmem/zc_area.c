@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_spinlock.h>
+
+#include "zc_area_driver.h"
+
+RTE_LOG_REGISTER(zc_mem_logtype, zc.mem, NOTICE);
+
+/*
+ * Registry: ids index a flat table so that datapath lookups (refill entries name
+ * an area by id) cost one load. Id 0 is never used, so an all-zero entry is
+ * always invalid. One lock covers the table and every area's spans and bindings:
+ * all of it is control path.
+ */
+static struct zc_area *zc_areas[ZC_AREA_MAX + 1];
+/* Recursive: zc_area_walk() callbacks may call the getters that take it. */
+static rte_spinlock_recursive_t zc_area_lock = RTE_SPINLOCK_RECURSIVE_INITIALIZER;
+
+static struct zc_area *
+find_by_name_locked(const char *name)
+{
+	unsigned int i;
+
+	for (i = 1; i <= ZC_AREA_MAX; i++)
+		if (zc_areas[i] != NULL && strcmp(zc_areas[i]->name, name) == 0)
+			return zc_areas[i];
+	return NULL;
+}
+
+struct zc_area *
+zc_area_alloc(const char *name, const struct zc_provider_ops *ops)
+{
+	struct zc_area *area;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) >= ZC_AREA_NAMESIZE) {
+		ZC_MEM_LOG(ERR, "area name must be 1 to %d characters\n", ZC_AREA_NAMESIZE - 1);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	area = calloc(1, sizeof(*area));
+	if (area == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	strcpy(area->name, name);
+	area->ops = ops;
+	area->socket_id = SOCKET_ID_ANY;
+	area->fd = -1;
+	TAILQ_INIT(&area->bindings);
+	return area;
+}
+
+void
+zc_area_free_unpublished(struct zc_area *area)
+{
+	if (area == NULL)
+		return;
+	free(area->runs);
+	free(area->spans);
+	free(area);
+}
+
+struct zc_area *
+zc_area_publish(struct zc_area *area)
+{
+	unsigned int id;
+	int err = ENOSPC;
+
+	rte_spinlock_recursive_lock(&zc_area_lock);
+	if (find_by_name_locked(area->name) != NULL) {
+		err = EEXIST;
+		goto fail;
+	}
+	for (id = 1; id <= ZC_AREA_MAX; id++) {
+		if (zc_areas[id] == NULL) {
+			area->id = id;
+			area->refcnt = 1;
+			zc_areas[id] = area;
+			rte_spinlock_recursive_unlock(&zc_area_lock);
+			ZC_MEM_LOG(DEBUG, "area %s: id %u, %s, %zu bytes, %s\n", area->name,
+				   id, area->ops->name, area->len,
+				   area->readable ? "readable" : "unreadable");
+			return area;
+		}
+	}
+fail:
+	rte_spinlock_recursive_unlock(&zc_area_lock);
+	if (err == EEXIST)
+		ZC_MEM_LOG(ERR, "area name %s is already in use\n", area->name);
+	else
+		ZC_MEM_LOG(ERR, "cannot create area %s: %d areas exist already\n",
+			   area->name, ZC_AREA_MAX);
+	area->ops->destroy(area);
+	zc_area_free_unpublished(area);
+	rte_errno = err;
+	return NULL;
+}
+
+int
+zc_area_add_iova_run(struct zc_area *area, uint64_t off, uint64_t len, rte_iova_t iova)
+{
+	struct zc_iova_run *r = area->nb_runs ? &area->runs[area->nb_runs - 1] : NULL;
+
+	if (r != NULL && r->off + r->len == off && r->iova + r->len == iova) {
+		r->len += len;
+		return 0;
+	}
+	/* Runs arrive in order; grow geometrically. */
+	if ((area->nb_runs & (area->nb_runs - 1)) == 0) {
+		size_t max = area->nb_runs ? area->nb_runs * 2 : 1;
+
+		r = realloc(area->runs, max * sizeof(*r));
+		if (r == NULL)
+			return -ENOMEM;
+		area->runs = r;
+	}
+	r = &area->runs[area->nb_runs++];
+	r->off = off;
+	r->len = len;
+	r->iova = iova;
+	return 0;
+}
+
+void
+zc_area_clear_iova(struct zc_area *area)
+{
+	free(area->runs);
+	area->runs = NULL;
+	area->nb_runs = 0;
+}
+
+int
+zc_area_set_page_iovas(struct zc_area *area, const rte_iova_t *iova, size_t nb_pages)
+{
+	size_t i;
+
+	zc_area_clear_iova(area);
+	for (i = 0; iova != NULL && i < nb_pages; i++) {
+		if (iova[i] == RTE_BAD_IOVA) {
+			/* Partial knowledge is no knowledge: DMA needs every page. */
+			zc_area_clear_iova(area);
+			return 0;
+		}
+		if (zc_area_add_iova_run(area, i * area->page_sz, area->page_sz, iova[i]) < 0) {
+			zc_area_clear_iova(area);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+zc_area_release(struct zc_area *area)
+{
+	rte_spinlock_recursive_lock(&zc_area_lock);
+	zc_areas[area->id] = NULL;
+	rte_spinlock_recursive_unlock(&zc_area_lock);
+	ZC_MEM_LOG(DEBUG, "area %s (id %u) released\n", area->name, area->id);
+	area->ops->destroy(area);
+	zc_area_free_unpublished(area);
+}
+
+void
+zc_area_get(struct zc_area *area)
+{
+	__atomic_fetch_add(&area->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void
+zc_area_put(struct zc_area *area)
+{
+	if (area == NULL)
+		return;
+	/* Release ordering so that the releaser sees every user's last writes. */
+	if (__atomic_sub_fetch(&area->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		zc_area_release(area);
+}
+
+struct zc_area *
+zc_area_lookup(uint16_t id)
+{
+	if (id == 0 || id > ZC_AREA_MAX)
+		return NULL;
+	return __atomic_load_n(&zc_areas[id], __ATOMIC_ACQUIRE);
+}
+
+struct zc_area *
+zc_area_find(const char *name)
+{
+	struct zc_area *area = NULL;
+
+	if (name != NULL) {
+		rte_spinlock_recursive_lock(&zc_area_lock);
+		area = find_by_name_locked(name);
+		rte_spinlock_recursive_unlock(&zc_area_lock);
+	}
+	if (area == NULL)
+		rte_errno = ENOENT;
+	return area;
+}
+
+uint16_t
+zc_area_id(const struct zc_area *area)
+{
+	return area->id;
+}
+
+void *
+zc_area_addr(const struct zc_area *area)
+{
+	return area->addr;
+}
+
+bool
+zc_area_readable(const struct zc_area *area)
+{
+	return area->readable;
+}
+
+int
+zc_area_info_get(const struct zc_area *area, struct zc_area_info *info)
+{
+	const struct zc_area_binding *b;
+	unsigned int i;
+
+	if (area == NULL || info == NULL)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	strcpy(info->name, area->name);
+	info->provider = area->ops->name;
+	info->id = area->id;
+	info->readable = area->readable;
+	info->socket_id = area->socket_id;
+	info->addr = area->addr;
+	info->len = area->len;
+	info->page_sz = area->page_sz;
+	info->nb_iova_runs = area->nb_runs;
+	info->refcnt = __atomic_load_n(&area->refcnt, __ATOMIC_RELAXED);
+	rte_spinlock_recursive_lock(&zc_area_lock);
+	TAILQ_FOREACH(b, &area->bindings, next)
+		info->nb_devices++;
+	for (i = 0; i < area->nb_spans; i++)
+		info->carved += area->spans[i].len;
+	rte_spinlock_recursive_unlock(&zc_area_lock);
+	return 0;
+}
+
+static const struct zc_iova_run *
+find_run(const struct zc_area *area, uint64_t off)
+{
+	unsigned int lo = 0, hi = area->nb_runs;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		const struct zc_iova_run *r = &area->runs[mid];
+
+		if (off < r->off)
+			hi = mid;
+		else if (off >= r->off + r->len)
+			lo = mid + 1;
+		else
+			return r;
+	}
+	return NULL;
+}
+
+rte_iova_t
+zc_area_iova(const struct zc_area *area, uint64_t off, size_t len)
+{
+	const struct zc_iova_run *r;
+
+	if (area == NULL || len == 0 || off >= area->len || len > area->len - off)
+		return RTE_BAD_IOVA;
+	r = find_run(area, off);
+	if (r == NULL || off + len > r->off + r->len)
+		return RTE_BAD_IOVA;
+	return r->iova + (off - r->off);
+}
+
+bool
+zc_area_range_dma_ok(const struct zc_area *area, uint64_t off, size_t len)
+{
+	if (off >= area->len || len > area->len - off)
+		return false;
+	return area->nb_runs == 0 || zc_area_iova(area, off, len) != RTE_BAD_IOVA;
+}
+
+int
+zc_area_carve(struct zc_area *area, size_t len, size_t align, uint64_t *off)
+{
+	struct zc_span *spans;
+	uint64_t start = 0;
+	unsigned int i;
+	int ret = -ENOSPC;
+
+	if (align == 0)
+		align = RTE_CACHE_LINE_SIZE;
+	if (area == NULL || off == NULL || len == 0 || !rte_is_power_of_2(align))
+		return -EINVAL;
+	rte_spinlock_recursive_lock(&zc_area_lock);
+	/* First fit between sorted spans: an area has a handful of spans. */
+	for (i = 0; i <= area->nb_spans; i++) {
+		uint64_t end = i < area->nb_spans ? area->spans[i].off : area->len;
+
+		start = RTE_ALIGN_CEIL(start, align);
+		if (start <= end && end - start >= len)
+			break;
+		if (i < area->nb_spans)
+			start = area->spans[i].off + area->spans[i].len;
+	}
+	if (i > area->nb_spans)
+		goto out;
+	if (area->nb_spans == area->max_spans) {
+		unsigned int max = area->max_spans ? area->max_spans * 2 : 4;
+
+		spans = realloc(area->spans, max * sizeof(*spans));
+		if (spans == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		area->spans = spans;
+		area->max_spans = max;
+	}
+	memmove(&area->spans[i + 1], &area->spans[i],
+		(area->nb_spans - i) * sizeof(area->spans[0]));
+	area->spans[i].off = start;
+	area->spans[i].len = len;
+	area->nb_spans++;
+	zc_area_get(area);
+	*off = start;
+	ret = 0;
+out:
+	rte_spinlock_recursive_unlock(&zc_area_lock);
+	return ret;
+}
+
+int
+zc_area_uncarve(struct zc_area *area, uint64_t off)
+{
+	unsigned int i;
+
+	if (area == NULL)
+		return -EINVAL;
+	rte_spinlock_recursive_lock(&zc_area_lock);
+	for (i = 0; i < area->nb_spans; i++)
+		if (area->spans[i].off == off)
+			break;
+	if (i == area->nb_spans) {
+		rte_spinlock_recursive_unlock(&zc_area_lock);
+		return -ENOENT;
+	}
+	area->nb_spans--;
+	memmove(&area->spans[i], &area->spans[i + 1],
+		(area->nb_spans - i) * sizeof(area->spans[0]));
+	rte_spinlock_recursive_unlock(&zc_area_lock);
+	zc_area_put(area);
+	return 0;
+}
+
+bool
+zc_dev_is_vdev(const struct rte_device *dev)
+{
+	const struct rte_bus *bus = rte_dev_bus(dev);
+
+	return bus != NULL && strcmp(rte_bus_name(bus), "vdev") == 0;
+}
+
+static struct zc_area_binding *
+find_binding(struct zc_area *area, const struct rte_device *dev)
+{
+	struct zc_area_binding *b;
+
+	TAILQ_FOREACH(b, &area->bindings, next)
+		if (b->dev == dev)
+			return b;
+	return NULL;
+}
+
+int
+zc_area_bind(struct zc_area *area, struct rte_device *dev)
+{
+	struct zc_area_binding *b;
+	int ret = 0;
+
+	if (area == NULL || dev == NULL)
+		return -EINVAL;
+	rte_spinlock_recursive_lock(&zc_area_lock);
+	b = find_binding(area, dev);
+	if (b != NULL) {
+		b->refs++;
+		goto out;
+	}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (area->ops->dma_map != NULL) {
+		ret = area->ops->dma_map(area, dev);
+		if (ret < 0) {
+			free(b);
+			goto out;
+		}
+	}
+	b->dev = dev;
+	b->refs = 1;
+	TAILQ_INSERT_TAIL(&area->bindings, b, next);
+	zc_area_get(area);
+out:
+	rte_spinlock_recursive_unlock(&zc_area_lock);
+	return ret;
+}
+
+int
+zc_area_unbind(struct zc_area *area, struct rte_device *dev)
+{
+	struct zc_area_binding *b;
+
+	if (area == NULL || dev == NULL)
+		return -EINVAL;
+	rte_spinlock_recursive_lock(&zc_area_lock);
+	b = find_binding(area, dev);
+	if (b == NULL) {
+		rte_spinlock_recursive_unlock(&zc_area_lock);
+		return -ENOENT;
+	}
+	if (--b->refs > 0) {
+		rte_spinlock_recursive_unlock(&zc_area_lock);
+		return 0;
+	}
+	TAILQ_REMOVE(&area->bindings, b, next);
+	/* An unmap failure cannot be undone: the device is going away. Log it. */
+	if (area->ops->dma_unmap != NULL && area->ops->dma_unmap(area, dev) < 0)
+		ZC_MEM_LOG(WARNING, "area %s: unmapping from %s failed\n", area->name,
+			   rte_dev_name(dev));
+	rte_spinlock_recursive_unlock(&zc_area_lock);
+	free(b);
+	zc_area_put(area);
+	return 0;
+}
+
+static int
+cpu_sync(struct zc_area *area, uint32_t flags, bool end)
+{
+	if (area == NULL || flags == 0 ||
+	    (flags & ~(ZC_AREA_CPU_READ | ZC_AREA_CPU_WRITE)) != 0)
+		return -EINVAL;
+	if (!area->readable)
+		return -EPERM;
+	return area->ops->cpu_sync != NULL ? area->ops->cpu_sync(area, flags, end) : 0;
+}
+
+int
+zc_area_cpu_access_begin(struct zc_area *area, uint32_t flags)
+{
+	return cpu_sync(area, flags, false);
+}
+
+int
+zc_area_cpu_access_end(struct zc_area *area, uint32_t flags)
+{
+	return cpu_sync(area, flags, true);
+}
+
+int
+zc_area_walk(int (*fn)(const struct zc_area *area, void *arg), void *arg)
+{
+	unsigned int id;
+	int ret = 0;
+
+	if (fn == NULL)
+		return -EINVAL;
+	rte_spinlock_recursive_lock(&zc_area_lock);
+	for (id = 1; id <= ZC_AREA_MAX && ret == 0; id++)
+		if (zc_areas[id] != NULL)
+			ret = fn(zc_areas[id], arg);
+	rte_spinlock_recursive_unlock(&zc_area_lock);
+	return ret;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#ifndef ZC_AREA_DRIVER_H
+#define ZC_AREA_DRIVER_H
+
+/**
+ * @file
+ * Area internals shared by the providers and the project's drivers.
+ * Not a public API: not installed, not for applications.
+ */
+
+#include <sys/queue.h>
+
+#include <rte_log.h>
+#include <rte_memzone.h>
+
+#include "zc_area.h"
+
+extern int zc_mem_logtype;
+#define ZC_MEM_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, zc_mem_logtype, "zcmem: " __VA_ARGS__)
+
+/** A range of the area whose IOVA is contiguous. */
+struct zc_iova_run {
+	uint64_t off;
+	uint64_t len;
+	rte_iova_t iova;
+};
+
+/** A span carved out for one consumer. */
+struct zc_span {
+	uint64_t off;
+	uint64_t len;
+};
+
+/**
+ * What a provider implements. Providers only create and release memory and map
+ * it for devices; everything else (ids, references, carving, bindings) is common.
+ */
+struct zc_provider_ops {
+	const char *name;
+	/** Release the memory (last reference dropped). */
+	void (*destroy)(struct zc_area *area);
+	/** Map the whole area for @p dev (NULL: nothing to do). */
+	int (*dma_map)(struct zc_area *area, struct rte_device *dev);
+	/** Undo dma_map (NULL: nothing to do). */
+	int (*dma_unmap)(struct zc_area *area, struct rte_device *dev);
+	/** Bracket CPU access (NULL: nothing to do). */
+	int (*cpu_sync)(struct zc_area *area, uint32_t flags, bool end);
+};
+
+struct zc_area_binding {
+	TAILQ_ENTRY(zc_area_binding) next;
+	struct rte_device *dev;
+	unsigned int refs;
+};
+
+struct zc_area {
+	char name[ZC_AREA_NAMESIZE];
+	uint16_t id;
+	bool readable;
+	int socket_id;
+	const struct zc_provider_ops *ops;
+	void *addr;
+	size_t len;
+	size_t page_sz;
+	uint32_t refcnt;
+	unsigned int nb_runs;
+	struct zc_iova_run *runs;
+	unsigned int nb_spans;
+	unsigned int max_spans;
+	struct zc_span *spans;    /**< Sorted by offset. */
+	TAILQ_HEAD(, zc_area_binding) bindings;
+	/* Provider state. */
+	const struct rte_memzone *mz; /**< hugepage: the memzone. */
+	bool iova_unknown;        /**< mempool: a chunk had no IOVA. */
+	int fd;                   /**< dmabuf: our duplicate of the fd. */
+};
+
+/**
+ * Allocate an unregistered area for a provider (name checked, no id yet).
+ * NULL with rte_errno set on error.
+ */
+struct zc_area *zc_area_alloc(const char *name, const struct zc_provider_ops *ops);
+
+/**
+ * Give the area an id and make it visible (refcnt 1). On failure the area is
+ * released through its provider and rte_errno is set.
+ */
+struct zc_area *zc_area_publish(struct zc_area *area);
+
+/** Free an area that was never published (provider memory not held). */
+void zc_area_free_unpublished(struct zc_area *area);
+
+/** Append an IOVA run (in offset order), merging it with the last when contiguous. */
+int zc_area_add_iova_run(struct zc_area *area, uint64_t off, uint64_t len, rte_iova_t iova);
+
+/** Forget all IOVA runs (the area has no known IOVA). */
+void zc_area_clear_iova(struct zc_area *area);
+
+/**
+ * Record the IOVA of every page (NULL, or RTE_BAD_IOVA entries: unknown),
+ * merging contiguous pages into runs. 0 or -ENOMEM.
+ */
+int zc_area_set_page_iovas(struct zc_area *area, const rte_iova_t *iova, size_t nb_pages);
+
+/**
+ * Describe memory a mempool owns as an area (provider "mempool"), starting with
+ * one IOVA-contiguous chunk. The memory must outlive the area.
+ * NULL with rte_errno set on error.
+ */
+__rte_internal
+struct zc_area *zc_area_adopt(const char *name, void *addr, size_t len, rte_iova_t iova,
+			      int socket_id);
+
+/**
+ * Extend an adopted area by the chunk that follows it (IOVA-contiguous, or
+ * RTE_BAD_IOVA). 0 or -ENOMEM.
+ */
+__rte_internal
+int zc_area_grow(struct zc_area *area, size_t len, rte_iova_t iova);
+
+/** Whether a device is virtual (no DMA of its own). */
+bool zc_dev_is_vdev(const struct rte_device *dev);
+
+/** Whether [off, off + len) lies in the area and has a contiguous IOVA or none. */
+bool zc_area_range_dma_ok(const struct zc_area *area, uint64_t off, size_t len);
+
+#endif /* ZC_AREA_DRIVER_H */

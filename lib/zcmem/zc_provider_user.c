@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_memory.h>
+
+#include "zc_area_driver.h"
+
+/*
+ * Application memory: registered with EAL as external memory (so that
+ * rte_dev_dma_map() accepts it) and mapped per device, one call per
+ * IOVA-contiguous run.
+ */
+
+static void
+user_destroy(struct zc_area *area)
+{
+	if (rte_extmem_unregister(area->addr, area->len) < 0)
+		ZC_MEM_LOG(WARNING, "area %s: rte_extmem_unregister failed: %s\n", area->name,
+			   rte_strerror(rte_errno));
+}
+
+static int
+user_dma_unmap_runs(struct zc_area *area, struct rte_device *dev, unsigned int nb_runs)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < nb_runs; i++) {
+		const struct zc_iova_run *r = &area->runs[i];
+
+		if (rte_dev_dma_unmap(dev, RTE_PTR_ADD(area->addr, r->off), r->iova, r->len) < 0)
+			ret = -rte_errno;
+	}
+	return ret;
+}
+
+static int
+user_dma_map(struct zc_area *area, struct rte_device *dev)
+{
+	unsigned int i;
+
+	if (area->nb_runs == 0) {
+		/* Virtual devices do not DMA; anything else needs an address. */
+		if (zc_dev_is_vdev(dev))
+			return 0;
+		ZC_MEM_LOG(ERR, "area %s has no IOVA, so %s cannot DMA to it: pass an IOVA table or run EAL with --iova-mode=va\n",
+			   area->name, rte_dev_name(dev));
+		return -ENOTSUP;
+	}
+	for (i = 0; i < area->nb_runs; i++) {
+		const struct zc_iova_run *r = &area->runs[i];
+
+		if (rte_dev_dma_map(dev, RTE_PTR_ADD(area->addr, r->off), r->iova, r->len) < 0) {
+			int err = rte_errno;
+
+			ZC_MEM_LOG(ERR, "area %s: DMA map for %s failed: %s\n", area->name,
+				   rte_dev_name(dev), rte_strerror(err));
+			user_dma_unmap_runs(area, dev, i);
+			return -err;
+		}
+	}
+	return 0;
+}
+
+static int
+user_dma_unmap(struct zc_area *area, struct rte_device *dev)
+{
+	if (area->nb_runs == 0)
+		return 0;
+	return user_dma_unmap_runs(area, dev, area->nb_runs);
+}
+
+static const struct zc_provider_ops user_ops = {
+	.name = "user",
+	.destroy = user_destroy,
+	.dma_map = user_dma_map,
+	.dma_unmap = user_dma_unmap,
+};
+
+struct overlap_arg {
+	const char *lo;
+	const char *hi;
+	const char *with;
+};
+
+static int
+overlaps(const struct zc_area *area, void *arg)
+{
+	struct overlap_arg *o = arg;
+	const char *lo = area->addr;
+
+	if (o->lo < lo + area->len && lo < o->hi) {
+		o->with = area->name;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+check_params(const char *name, const struct zc_area_user_params *p)
+{
+	long sys_pg = sysconf(_SC_PAGESIZE);
+	struct overlap_arg o;
+
+	if (p == NULL || p->addr == NULL || p->len == 0) {
+		ZC_MEM_LOG(ERR, "user area %s: address and length must be non-zero\n",
+			   name ? name : "(null)");
+		return -EINVAL;
+	}
+	if (!rte_is_power_of_2(p->page_sz) || p->page_sz < (size_t)sys_pg) {
+		ZC_MEM_LOG(ERR, "user area %s: page size %zu is not a power of two >= %ld\n",
+			   name, p->page_sz, sys_pg);
+		return -EINVAL;
+	}
+	if (((uintptr_t)p->addr & (p->page_sz - 1)) != 0 || (p->len & (p->page_sz - 1)) != 0) {
+		ZC_MEM_LOG(ERR, "user area %s: address %p and length %zu must be multiples of the page size %zu\n",
+			   name, p->addr, p->len, p->page_sz);
+		return -EINVAL;
+	}
+	/* msync() fails with ENOMEM on any unmapped page of the range. */
+	if (msync(p->addr, p->len, MS_ASYNC) < 0) {
+		ZC_MEM_LOG(ERR, "user area %s: %p + %zu is not mapped memory\n", name,
+			   p->addr, p->len);
+		return -EFAULT;
+	}
+	o.lo = p->addr;
+	o.hi = (const char *)p->addr + p->len;
+	if (zc_area_walk(overlaps, &o) != 0) {
+		ZC_MEM_LOG(ERR, "user area %s overlaps area %s\n", name, o.with);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+struct zc_area *
+zc_area_create_user(const char *name, const struct zc_area_user_params *p)
+{
+	size_t nb_pages, i;
+	rte_iova_t *iova = NULL;
+	struct zc_area *area;
+	int ret;
+
+	ret = check_params(name, p);
+	if (ret < 0) {
+		rte_errno = -ret;
+		return NULL;
+	}
+	area = zc_area_alloc(name, &user_ops);
+	if (area == NULL)
+		return NULL;
+	nb_pages = p->len / p->page_sz;
+	if (p->iova == NULL && rte_eal_iova_mode() == RTE_IOVA_VA) {
+		iova = malloc(nb_pages * sizeof(*iova));
+		if (iova == NULL) {
+			ret = ENOMEM;
+			goto err_free;
+		}
+		for (i = 0; i < nb_pages; i++)
+			iova[i] = (uintptr_t)p->addr + i * p->page_sz;
+	}
+	area->addr = p->addr;
+	area->len = p->len;
+	area->page_sz = p->page_sz;
+	area->socket_id = p->socket_id;
+	area->readable = true;
+	if (zc_area_set_page_iovas(area, p->iova ? p->iova : iova, nb_pages) < 0) {
+		ret = ENOMEM;
+		goto err_free;
+	}
+	if (rte_extmem_register(p->addr, p->len, (rte_iova_t *)(uintptr_t)(p->iova ? p->iova : iova),
+				p->iova || iova ? nb_pages : 0, p->page_sz) < 0) {
+		ret = rte_errno;
+		ZC_MEM_LOG(ERR, "user area %s: rte_extmem_register failed: %s%s\n", name,
+			   rte_strerror(ret),
+			   ret == EEXIST ? " (the range overlaps registered external memory)" : "");
+		goto err_free;
+	}
+	free(iova);
+	return zc_area_publish(area);
+
+err_free:
+	free(iova);
+	zc_area_free_unpublished(area);
+	rte_errno = ret;
+	return NULL;
+}
