@@ -30,7 +30,8 @@ zcpool_held(const struct rte_mempool *mp)
 {
 	unsigned int avail = rte_mempool_avail_count(mp);
 
-	return avail >= mp->size ? 0 : mp->size - avail;
+	/* A pool that was never (fully) populated holds only what it has. */
+	return avail >= mp->populated_size ? 0 : mp->populated_size - avail;
 }
 
 static void reap(void *arg);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Run every test on a fresh machine, as root: provisions (devtools/setup.sh),
+# builds the release and the sanitizer (ASan + UBSan) flavours, runs the unit
+# tests and DPDK's own autotests over zcpool in both, and prints one closing line
+#   N passed, N failed, N skipped
+# Exit code: 0 when nothing failed.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test: must run as root (hugepages, network namespaces, AF_XDP); rerun with sudo" >&2
+	exit 1
+fi
+
+"$top/devtools/setup.sh" >/dev/null || { echo "test: set-up failed" >&2; exit 1; }
+eval "$("$top/devtools/setup.sh" --env)"
+
+passed=0 failed=0 skipped=0
+# Add meson's verdicts from a build directory's testlog.json to the totals.
+tally() {
+	local counts
+	counts=$(python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    if r in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r == "SKIP":
+        s += 1
+    else:
+        f += 1
+print(p, f, s)
+PY
+	) || counts="0 1 0"
+	read -r p f s <<<"$counts"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+run_flavour() {
+	local flavour=$1 dir=$2
+	shift 2
+	if ! "$top/devtools/build.sh" "$flavour" "$dir"; then
+		echo "test: $flavour build failed" >&2
+		failed=$((failed + 1))
+		return
+	fi
+	echo "test: running the $flavour tests" >&2
+	meson test -C "$dir" --no-rebuild --print-errorlogs "$@"
+	tally "$dir"
+}
+
+run_flavour release "$top/build"
+# Sanitizers watch our code; DPDK's own libraries are not instrumented, and its
+# hugepage mappings need ASan to leave the address space layout alone.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_flavour asan "$top/build-asan" --suite unit
+
+rm -rf /var/run/dpdk/zct* /var/run/dpdk/zcat* 2>/dev/null
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Run one of DPDK's own autotests with zcpool as the default mbuf pool ops.
+#   dpdk_autotest.sh DPDK_TEST_BIN DRIVER_SO huge|no-huge TEST_NAME
+# Exit 77 (skip) when hugepages are wanted and none are free.
+set -u
+bin=$1 driver=$2 mode=$3 name=$4
+mem=(--in-memory)
+if [ "$mode" = huge ]; then
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	if [ "${free:-0}" -lt 64 ]; then
+		echo "SKIP: fewer than 64 free hugepages (run devtools/setup.sh as root)"
+		exit 77
+	fi
+else
+	# --no-huge implies legacy memory, which --in-memory refuses.
+	mem=(--no-huge -m 512 --file-prefix "zcat$$")
+fi
+# Our driver first (-d) so that it wins over any installed copy in DPDK's plugin dir.
+DPDK_TEST=$name exec "$bin" -l 0,1 --no-pci "${mem[@]}" -d "$driver" \
+	--mbuf-pool-ops-name zcpool --log-level=lib.eal:warning </dev/null

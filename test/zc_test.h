@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#ifndef ZC_TEST_H
+#define ZC_TEST_H
+
+/*
+ * A tiny harness for the unit tests: each test program is a list of cases run
+ * after EAL init, and exits 0 (all passed), 1 (a case failed) or 77 (skipped,
+ * after printing "SKIP: <reason>"), the convention meson and automake share.
+ *
+ * Every program takes EAL arguments; the first argument "--huge" or "--no-huge"
+ * selects the memory mode (meson runs each program in both):
+ *   test_x --huge     -> EAL with hugepages (skips if none are free)
+ *   test_x --no-huge  -> EAL with --no-huge
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#define ZC_TEST_SKIP 77
+
+#define ZC_ASSERT(cond, ...) do { \
+	if (!(cond)) { \
+		printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond); \
+		printf(__VA_ARGS__); \
+		printf("\n"); \
+		return -1; \
+	} \
+} while (0)
+
+struct zc_test_case {
+	const char *name;
+	int (*fn)(void);   /* 0 pass, -1 fail, ZC_TEST_SKIP skip (after printing SKIP:) */
+};
+
+/* Whether EAL runs with hugepages (set by zc_test_main). */
+extern bool zc_test_huge;
+
+static inline unsigned long
+zc_test_free_hugepages(void)
+{
+	unsigned long n = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %lu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Run the cases. Needs at least 64 free hugepages in --huge mode. Returns the
+ * process exit code.
+ */
+static inline int
+zc_test_main(int argc, char **argv, const struct zc_test_case *cases, unsigned int nb_cases)
+{
+	char *eal_argv[32];
+	int eal_argc = 0, i;
+	unsigned int c, failed = 0, skipped = 0;
+	char prefix[64];
+
+	if (argc < 2 || (strcmp(argv[1], "--huge") != 0 && strcmp(argv[1], "--no-huge") != 0)) {
+		fprintf(stderr, "usage: %s --huge|--no-huge [EAL args]\n", argv[0]);
+		return 1;
+	}
+	zc_test_huge = strcmp(argv[1], "--huge") == 0;
+	if (zc_test_huge && zc_test_free_hugepages() < 64) {
+		printf("SKIP: fewer than 64 free 2 MiB hugepages (run devtools/setup.sh as root)\n");
+		return ZC_TEST_SKIP;
+	}
+	snprintf(prefix, sizeof(prefix), "--file-prefix=zct%d", (int)getpid());
+	eal_argv[eal_argc++] = argv[0];
+	eal_argv[eal_argc++] = prefix;
+	eal_argv[eal_argc++] = (char *)"--no-pci";
+	eal_argv[eal_argc++] = (char *)"--log-level=lib.eal:warning";
+	/* --in-memory keeps hugepage files private; --no-huge rules it out. */
+	if (zc_test_huge) {
+		eal_argv[eal_argc++] = (char *)"--in-memory";
+	} else {
+		eal_argv[eal_argc++] = (char *)"--no-huge";
+		eal_argv[eal_argc++] = (char *)"-m";
+		eal_argv[eal_argc++] = (char *)"512";
+	}
+	for (i = 2; i < argc && eal_argc < 31; i++)
+		eal_argv[eal_argc++] = argv[i];
+	eal_argv[eal_argc] = NULL;
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		printf("FAIL: rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	for (c = 0; c < nb_cases; c++) {
+		int ret = cases[c].fn();
+
+		printf("%s %s\n", ret == 0 ? "ok  " : ret == ZC_TEST_SKIP ? "skip" : "FAIL",
+		       cases[c].name);
+		fflush(stdout);
+		failed += ret != 0 && ret != ZC_TEST_SKIP;
+		skipped += ret == ZC_TEST_SKIP;
+	}
+	rte_eal_cleanup();
+	printf("%u cases: %u passed, %u failed, %u skipped\n", nb_cases,
+	       nb_cases - failed - skipped, failed, skipped);
+	if (failed != 0)
+		return 1;
+	return skipped == nb_cases ? ZC_TEST_SKIP : 0;
+}
+
+#define ZC_TEST_MAIN(...) \
+	bool zc_test_huge; \
+	int main(int argc, char **argv) \
+	{ \
+		static const struct zc_test_case cases[] = { __VA_ARGS__ }; \
+		return zc_test_main(argc, argv, cases, RTE_DIM(cases)); \
+	}
+
+#endif /* ZC_TEST_H */
