@@ -29,17 +29,13 @@ RTE_LOG_REGISTER(zcpool_logtype, mempool.zcpool, NOTICE);
  * lcore and allocates everything on another still gets every object).
  */
 
-static inline void
-count(struct zcpool *zp, unsigned int lcore, size_t field, uint64_t n)
-{
-	if (lcore < RTE_MAX_LCORE)
-		*(uint64_t *)RTE_PTR_ADD(&zp->lcache[lcore].stats, field) += n;
-	else
-		__atomic_fetch_add((uint64_t *)RTE_PTR_ADD(&zp->any_stats, field), n,
-				   __ATOMIC_RELAXED);
-}
+/*
+ * Slow paths count atomically: non-EAL threads share one set of counters. The
+ * fast paths below update their own lcore's counters under its lock.
+ */
 #define COUNT(zp, lcore, name, n) \
-	count(zp, lcore, offsetof(struct zcpool_counters, name), n)
+	__atomic_fetch_add(&((lcore) < RTE_MAX_LCORE ? &(zp)->lcache[lcore].stats : \
+			     &(zp)->any_stats)->name, (n), __ATOMIC_RELAXED)
 
 static __rte_noinline int
 enqueue_ring(struct zcpool *zp, void * const *objs, unsigned int n, unsigned int lcore)
