@@ -250,6 +250,8 @@ zc_area_info_get(const struct zc_area *area, struct zc_area_info *info)
 		info->nb_devices++;
 	for (i = 0; i < area->nb_spans; i++)
 		info->carved += area->spans[i].len;
+	if (area->whole)
+		info->carved = area->len;
 	rte_spinlock_recursive_unlock(&zc_area_lock);
 	return 0;
 }
@@ -304,8 +306,11 @@ zc_area_carve(struct zc_area *area, size_t len, size_t align, uint64_t *off)
 
 	if (align == 0)
 		align = RTE_CACHE_LINE_SIZE;
-	if (area == NULL || off == NULL || len == 0 || !rte_is_power_of_2(align))
+	if (area == NULL || off == NULL || len == 0 || (align & (align - 1)) != 0)
 		return -EINVAL;
+	/* A mempool's own memory is all in use by its objects. */
+	if (area->whole)
+		return -ENOSPC;
 	rte_spinlock_recursive_lock(&zc_area_lock);
 	/* First fit between sorted spans: an area has a handful of spans. */
 	for (i = 0; i <= area->nb_spans; i++) {

@@ -76,6 +76,7 @@ struct zc_area {
 	/* Provider state. */
 	const struct rte_memzone *mz; /**< hugepage: the memzone. */
 	bool iova_unknown;        /**< mempool: a chunk had no IOVA. */
+	bool whole;               /**< mempool: all in use, nothing to carve. */
 	int fd;                   /**< dmabuf: our duplicate of the fd. */
 };
 

@@ -57,15 +57,41 @@ hugepage_probe_iovas(struct zc_area *area)
 	return 0;
 }
 
-static struct zc_area *
-wrap_memzone(const char *name, const struct rte_memzone *mz)
+struct zc_area *
+zc_area_create_hugepage(const char *name, size_t len, int socket_id)
 {
+	static uint32_t zone_seq;
+	char mz_name[RTE_MEMZONE_NAMESIZE];
+	const struct rte_memzone *mz;
+	size_t align = RTE_PGSIZE_2M;
 	struct zc_area *area;
+	int err;
 
-	area = zc_area_alloc(name, &hugepage_ops);
-	if (area == NULL) {
-		rte_memzone_free(mz);
+	if (!rte_eal_has_hugepages())
+		align = sysconf(_SC_PAGESIZE);
+	if (len == 0 || len > SIZE_MAX - align) {
+		ZC_MEM_LOG(ERR, "hugepage area %s: length must be 1 to %zu bytes\n",
+			   name ? name : "(null)", SIZE_MAX - align);
+		rte_errno = EINVAL;
 		return NULL;
+	}
+	area = zc_area_alloc(name, &hugepage_ops);
+	if (area == NULL)
+		return NULL;
+	len = RTE_ALIGN_CEIL(len, align);
+	/* Area names may be longer than memzone names allow: number the zones. */
+	snprintf(mz_name, sizeof(mz_name), "zc_area_%u",
+		 __atomic_fetch_add(&zone_seq, 1, __ATOMIC_RELAXED));
+	/* IOVA-contiguous first (one DMA run), then any pages. */
+	mz = rte_memzone_reserve_aligned(mz_name, len, socket_id,
+					 RTE_MEMZONE_IOVA_CONTIG, align);
+	if (mz == NULL && rte_errno == ENOMEM)
+		mz = rte_memzone_reserve_aligned(mz_name, len, socket_id, 0, align);
+	if (mz == NULL) {
+		ZC_MEM_LOG(ERR, "area %s: cannot reserve %zu bytes of hugepage memory on socket %d: %s; reserve more hugepages (devtools/setup.sh)\n",
+			   name, len, socket_id, rte_strerror(rte_errno));
+		err = ENOMEM;
+		goto err_free;
 	}
 	area->mz = mz;
 	area->addr = mz->addr;
@@ -74,46 +100,15 @@ wrap_memzone(const char *name, const struct rte_memzone *mz)
 	area->readable = true;
 	area->socket_id = mz->socket_id;
 	if (hugepage_probe_iovas(area) < 0) {
-		rte_errno = ENOMEM;
-		hugepage_destroy(area);
-		zc_area_free_unpublished(area);
-		return NULL;
+		err = ENOMEM;
+		goto err_mz;
 	}
 	return zc_area_publish(area);
-}
 
-struct zc_area *
-zc_area_create_hugepage(const char *name, size_t len, int socket_id)
-{
-	char mz_name[RTE_MEMZONE_NAMESIZE];
-	const struct rte_memzone *mz;
-	size_t align = RTE_PGSIZE_2M;
-
-	if (name == NULL || len == 0) {
-		ZC_MEM_LOG(ERR, "hugepage area needs a name and a non-zero length\n");
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	if (snprintf(mz_name, sizeof(mz_name), "zca_%s", name) >= (int)sizeof(mz_name)) {
-		ZC_MEM_LOG(ERR, "area name %s is too long\n", name);
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	if (!rte_eal_has_hugepages())
-		align = sysconf(_SC_PAGESIZE);
-	len = RTE_ALIGN_CEIL(len, align);
-	/* IOVA-contiguous first (one DMA run), then any pages. */
-	mz = rte_memzone_reserve_aligned(mz_name, len, socket_id,
-					 RTE_MEMZONE_IOVA_CONTIG, align);
-	if (mz == NULL && rte_errno == ENOMEM)
-		mz = rte_memzone_reserve_aligned(mz_name, len, socket_id, 0, align);
-	if (mz == NULL) {
-		int err = rte_errno;
-
-		ZC_MEM_LOG(ERR, "area %s: cannot reserve %zu bytes of hugepage memory on socket %d: %s; reserve more hugepages (devtools/setup.sh)\n",
-			   name, len, socket_id, rte_strerror(err));
-		rte_errno = err == EEXIST ? EEXIST : ENOMEM;
-		return NULL;
-	}
-	return wrap_memzone(name, mz);
+err_mz:
+	rte_memzone_free(mz);
+err_free:
+	zc_area_free_unpublished(area);
+	rte_errno = err;
+	return NULL;
 }

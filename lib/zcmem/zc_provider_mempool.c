@@ -55,6 +55,7 @@ zc_area_adopt(const char *name, void *addr, size_t len, rte_iova_t iova, int soc
 	area->page_sz = msl != NULL ? msl->page_sz : (size_t)sysconf(_SC_PAGESIZE);
 	area->socket_id = msl != NULL ? msl->socket_id : socket_id;
 	area->readable = true;
+	area->whole = true;
 	if (zc_area_grow(area, len, iova) < 0) {
 		zc_area_free_unpublished(area);
 		rte_errno = ENOMEM;

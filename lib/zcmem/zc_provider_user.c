@@ -106,6 +106,16 @@ overlaps(const struct zc_area *area, void *arg)
 	return 0;
 }
 
+/* rte_extmem_register() only refuses an exact duplicate: check for any overlap. */
+static int
+overlaps_extmem(const struct rte_memseg_list *msl, void *arg)
+{
+	const struct overlap_arg *o = arg;
+	const char *lo = msl->base_va;
+
+	return msl->external && o->lo < lo + msl->len && lo < o->hi;
+}
+
 static int
 check_params(const char *name, const struct zc_area_user_params *p)
 {
@@ -137,6 +147,11 @@ check_params(const char *name, const struct zc_area_user_params *p)
 	o.hi = (const char *)p->addr + p->len;
 	if (zc_area_walk(overlaps, &o) != 0) {
 		ZC_MEM_LOG(ERR, "user area %s overlaps area %s\n", name, o.with);
+		return -EEXIST;
+	}
+	if (rte_memseg_list_walk(overlaps_extmem, &o) != 0) {
+		ZC_MEM_LOG(ERR, "user area %s overlaps external memory registered with rte_extmem_register()\n",
+			   name);
 		return -EEXIST;
 	}
 	return 0;

@@ -169,7 +169,7 @@ off_slot(const struct zcpool *zp, uint64_t off)
 	if (off < zp->base_off)
 		return -1;
 	rel = off - zp->base_off;
-	slot = rel / zp->stride;
+	slot = rte_reciprocal_divide_u64(rel, &zp->stride_recip);
 	if (slot >= zp->nb_slots || rel != slot * zp->stride || zp->slot_obj[slot] == NULL)
 		return -1;
 	return slot;

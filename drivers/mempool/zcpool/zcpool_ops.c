@@ -78,34 +78,33 @@ zcpool_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
 }
 
 /*
- * Take n objects from the ring, then from every lcore cache in turn (one lock
- * held at a time, so two stealers cannot deadlock). All or nothing: on failure
- * whatever was gathered goes back to the ring.
+ * The ring alone cannot serve n: flush every lcore cache into it (one lock held
+ * at a time, so two stealers cannot deadlock) and try once more. objs is written
+ * only on success: DPDK's mempool cache passes its own array and relies on it
+ * being intact after a failure.
  */
 static __rte_noinline int
 dequeue_slow(struct zcpool *zp, void **objs, unsigned int n, unsigned int lcore)
 {
-	unsigned int got, i, take;
+	unsigned int i;
 
-	got = rte_ring_dequeue_burst(zp->ring, objs, n, NULL);
-	for (i = 0; got < n && zp->lcache_size != 0 && i < RTE_MAX_LCORE; i++) {
+	if (rte_ring_dequeue_bulk(zp->ring, objs, n, NULL) == n)
+		goto out;
+	for (i = 0; zp->lcache_size != 0 && i < RTE_MAX_LCORE; i++) {
 		struct zcpool_lcache *c = &zp->lcache[i];
 
 		if (__atomic_load_n(&c->len, __ATOMIC_RELAXED) == 0)
 			continue;
 		rte_spinlock_lock(&c->lock);
-		take = RTE_MIN(c->len, n - got);
-		c->len -= take;
-		memcpy(&objs[got], &c->objs[c->len], take * sizeof(objs[0]));
+		rte_ring_enqueue_bulk(zp->ring, c->objs, c->len, NULL);
+		c->len = 0;
 		rte_spinlock_unlock(&c->lock);
-		got += take;
 	}
-	if (unlikely(got < n)) {
-		if (got != 0)
-			rte_ring_enqueue_bulk(zp->ring, objs, got, NULL);
+	if (unlikely(rte_ring_dequeue_bulk(zp->ring, objs, n, NULL) == 0)) {
 		COUNT(zp, lcore, alloc_empty, 1);
 		return -ENOBUFS;
 	}
+out:
 	COUNT(zp, lcore, alloc_slow, n);
 	return 0;
 }
@@ -255,6 +254,7 @@ zcpool_alloc(struct rte_mempool *mp)
 		zp->area = cfg->area;
 		zp->buf_len = cfg->buf_size;
 		zp->stride = RTE_ALIGN_CEIL(cfg->buf_size, RTE_CACHE_LINE_SIZE);
+		zp->stride_recip = rte_reciprocal_value_u64(zp->stride);
 		ret = carve_span(zp, mp);
 		if (ret < 0)
 			goto err_ring;
@@ -358,15 +358,15 @@ embed_first_chunk(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t le
 		return -rte_errno;
 	zp->grid = va;
 	zp->stride = mp->header_size + mp->elt_size + mp->trailer_size;
+	zp->stride_recip = rte_reciprocal_value_u64(zp->stride);
 	zp->pktmbuf = is_pktmbuf_pool(mp);
 	/* Buffer = whole object, or an mbuf's data room right after its header. */
 	zp->base_off = mp->header_size;
 	zp->buf_len = mp->elt_size;
 	if (zp->pktmbuf) {
-		size_t hdr = sizeof(struct rte_mbuf) + rte_pktmbuf_priv_size(mp);
-
-		zp->base_off += hdr;
-		zp->buf_len -= hdr;
+		zp->buf_hdr = sizeof(struct rte_mbuf) + rte_pktmbuf_priv_size(mp);
+		zp->base_off += zp->buf_hdr;
+		zp->buf_len -= zp->buf_hdr;
 	}
 	return 0;
 }

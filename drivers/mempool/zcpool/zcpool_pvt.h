@@ -12,7 +12,9 @@
 #include <sys/queue.h>
 
 #include <rte_log.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_reciprocal.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 #include <rte_version.h>
@@ -63,7 +65,9 @@ struct zcpool {
 	struct zc_area *area;
 	uint64_t base_off;
 	uint32_t stride;
+	struct rte_reciprocal_u64 stride_recip;
 	uint32_t buf_len;
+	uint32_t buf_hdr;           /* embedded mbufs: header bytes before the buffer. */
 	uint32_t nb_slots;
 	void **slot_obj;            /* Slot -> object; NULL for a hole. */
 	bool pinned;                /* Headers in host memory, buffers in the area. */
@@ -94,6 +98,22 @@ static inline struct zcpool *
 zcpool_of(const struct rte_mempool *mp)
 {
 	return mp->pool_data;
+}
+
+/* Slot of the buffer starting at in-area offset off (trusted), O(1). */
+static inline uint32_t
+zcpool_off_slot(const struct zcpool *zp, uint64_t off)
+{
+	return rte_reciprocal_divide_u64(off - zp->base_off, &zp->stride_recip);
+}
+
+/* mbuf owning the buffer starting at in-area offset off (trusted), O(1). */
+static inline struct rte_mbuf *
+zcpool_buf_mbuf(const struct zcpool *zp, uint64_t off)
+{
+	if (!zp->pinned)
+		return (struct rte_mbuf *)((char *)zp->area->addr + off - zp->buf_hdr);
+	return zp->slot_obj[zcpool_off_slot(zp, off)];
 }
 
 /* Buffers outside the pool and every cache (exact while idle). */

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#ifndef ZCRX_PVT_H
+#define ZCRX_PVT_H
+
+/*
+ * net_zcrx internals: an AF_XDP port whose UMEM is the zcpool area of its
+ * receive pool. One XSK socket per queue pair; one UMEM per area, shared by every
+ * queue and port bound to that area.
+ */
+
+#include <net/if.h>
+#include <sys/queue.h>
+
+#include <xdp/xsk.h>
+
+#include <ethdev_driver.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_version.h>
+
+#include <zc_area_driver.h>
+#include "zcpool_pvt.h"
+
+extern int zcrx_logtype;
+#define ZCRX_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, zcrx_logtype, "net_zcrx: " __VA_ARGS__)
+
+#define ZCRX_MAX_QUEUES 16
+#define ZCRX_DEFAULT_RING 2048
+#define ZCRX_BURST 64
+
+/* One UMEM per area; sockets on any netdev and queue share it. */
+struct zcrx_umem {
+	TAILQ_ENTRY(zcrx_umem) next;
+	struct zc_area *area;     /* Holds a reference on the area. */
+	struct xsk_umem *umem;
+	struct xsk_ring_prod fq;  /* Rings libxdp creates with the UMEM; the first */
+	struct xsk_ring_cons cq;  /* socket's context takes them over. */
+	char *base;               /* Page-aligned start of the UMEM. */
+	uint64_t delta;           /* UMEM address = area offset + delta. */
+	uint32_t frame_size;
+	unsigned int refcnt;      /* Sockets using it. */
+};
+
+/* Where a receive queue's frames come from. */
+struct zcrx_frames {
+	struct rte_mempool *mp;   /* zcpool pool over the UMEM area. */
+	const struct zcpool *zp;
+	uint64_t delta;           /* UMEM address = area offset + delta. */
+};
+
+struct zcrx_queue_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t errs;
+};
+
+struct zcrx_rxq {
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod fq;
+	struct zcrx_frames frames;
+	struct rte_mempool *mp;   /* The application's pool (== frames.mp unless copying). */
+	bool copy;                /* Frames are copied into mp's mbufs. */
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t nb_desc;
+	bool csum;                /* Validate checksums in software. */
+	int fd;
+	struct zcrx_queue_stats stats;
+	uint64_t fill_from_pool;  /* Fill-ring buffers taken from the pool. */
+	uint64_t fill_empty;      /* Fill attempts the pool could not serve. */
+	struct zcrx_qp *qp;
+};
+
+struct zcrx_txq {
+	struct xsk_ring_prod tx;
+	struct xsk_ring_cons cq;
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t nb_desc;
+	uint32_t outstanding;     /* Descriptors sent, not yet completed. */
+	struct zcrx_queue_stats stats;
+	uint64_t tx_zero_copy;
+	uint64_t tx_copy;
+	uint64_t tx_linearised;
+	uint64_t tx_drop_nobuf;   /* No UMEM frame to copy into. */
+	uint64_t tx_drop_too_long;
+	struct zcrx_qp *qp;
+};
+
+/* A queue pair is one XSK socket: it needs its receive queue's pool. */
+struct zcrx_qp {
+	struct xsk_socket *xsk;
+	struct zcrx_umem *umem;
+	struct zcrx_rxq *rxq;
+	struct zcrx_txq *txq;
+	uint32_t xsk_queue;       /* Netdev queue index. */
+	bool started;
+};
+
+struct zcrx_dev {
+	char if_name[IFNAMSIZ];
+	int if_index;
+	uint16_t start_queue;
+	uint16_t queue_count;
+	uint32_t rq_entries;
+	int busy_budget;
+	bool force_copy;
+	int xsks_map_fd;          /* libxdp's redirect map on the netdev. */
+	struct rte_ether_addr mac;
+	struct rte_eth_dev *eth_dev;
+	struct zcrx_qp qp[ZCRX_MAX_QUEUES];
+	struct rte_device *dev;
+};
+
+static inline struct zcrx_dev *
+zcrx_dev(struct rte_eth_dev *dev)
+{
+	return dev->data->dev_private;
+}
+
+/* Devargs (zcrx_devargs.c). */
+int zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd);
+
+/* UMEM and sockets (zcrx_xsk.c). */
+int zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
+		      struct zcrx_frames *frames, bool *copy);
+int zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp);
+void zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp);
+
+/* Datapath (zcrx_rx.c, zcrx_tx.c). */
+uint16_t zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+uint16_t zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+unsigned int zcrx_fill(struct zcrx_rxq *rxq, unsigned int n);
+void zcrx_tx_complete(struct zcrx_txq *txq);
+
+/* Counters (zcrx_stats.c). */
+int zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int zcrx_stats_reset(struct rte_eth_dev *dev);
+int zcrx_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+			  unsigned int size);
+int zcrx_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n);
+
+/* Frame address <-> mbuf, O(1). Kernel-returned addresses are trusted. */
+static inline uint64_t
+zcrx_mbuf_addr(const struct zcrx_frames *f, const struct rte_mbuf *m)
+{
+	return (uint64_t)((const char *)m->buf_addr - (const char *)f->zp->area->addr) + f->delta;
+}
+
+static inline struct rte_mbuf *
+zcrx_addr_mbuf(const struct zcrx_frames *f, uint64_t addr)
+{
+	return zcpool_buf_mbuf(f->zp, addr - f->delta);
+}
+
+#endif /* ZCRX_PVT_H */
