@@ -54,11 +54,16 @@ enum perf_case { CASE_CACHE, CASE_DRIVER, CASE_CROSS, NB_CASES };
 struct case_info {
 	const char *name;
 	unsigned int cache_size;
-	uint64_t objs; /* Objects per measurement: about 0.2 s at the case's speed. */
+	/*
+	 * Objects per measurement at bulk 1, multiplied by the bulk: the cost per
+	 * object falls about as fast as the bulk grows, so a fixed number of calls
+	 * keeps every measurement near 0.1-0.3 s instead of a few milliseconds at 32.
+	 */
+	uint64_t objs;
 };
 
 static const struct case_info cases[NB_CASES] = {
-	[CASE_CACHE] = { "cache", POOL_CACHE, UINT64_C(16) << 20 },
+	[CASE_CACHE] = { "cache", POOL_CACHE, UINT64_C(32) << 20 },
 	[CASE_DRIVER] = { "driver", 0, UINT64_C(8) << 20 },
 	[CASE_CROSS] = { "cross", 0, UINT64_C(4) << 20 },
 };
@@ -93,7 +98,7 @@ usage(FILE *f, const char *prog)
 		"  --csv FILE      also write case,bulk,ops,median,min,max to FILE\n"
 		"  --cases LIST    comma-separated subset of cache,driver,cross (default all)\n"
 		"  --bulks LIST    comma-separated bulk sizes, 1..%u (default 1,4,32)\n"
-		"  --objects N     objects per measurement (default per case, >= 1024)\n"
+		"  --objects N     objects per measurement, any bulk (default per case, times the bulk)\n"
 		"The cross case needs two lcores (e.g. -l 0,1).\n",
 		prog, RUNS_DEFAULT, RUNS_QUICK, RUNS_QUICK, PERF_MAX_BULK);
 }
@@ -163,7 +168,7 @@ static int
 set_option(const char *name, const char *value, struct options *o)
 {
 	char buf[256];
-	uint64_t u;
+	uint64_t u = 0;
 	int ret = 0;
 
 	if (strcmp(name, "--runs") == 0) {
@@ -256,11 +261,11 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 static uint64_t
-case_objs(const struct options *o, enum perf_case c)
+case_objs(const struct options *o, enum perf_case c, unsigned int bulk)
 {
 	if (o->objs != 0)
 		return o->objs;
-	return o->quick ? cases[c].objs / QUICK_DIV : cases[c].objs;
+	return (o->quick ? cases[c].objs / QUICK_DIV : cases[c].objs) * bulk;
 }
 
 static void
@@ -279,17 +284,17 @@ print_setup(const struct options *o)
 	       POOL_SIZE, POOL_DATA_ROOM, (int)rte_socket_id(), POOL_CACHE);
 	printf("Runs per point: %u (median [min-max] of cycles/object, get+put of one object)\n",
 	       o->runs);
-	printf("Objects per measurement:");
+	printf("Objects per measurement%s:", o->objs != 0 ? "" : " (times the bulk)");
 	for (c = 0; c < NB_CASES; c++)
 		if (o->cases[c])
-			printf(" %s %" PRIu64, cases[c].name, case_objs(o, c));
-	printf("\n\n");
+			printf(" %s %" PRIu64, cases[c].name, case_objs(o, c, 1));
+	printf(", after a warm-up of 1/16 of that\n\n");
 }
 
 static void
 print_header(void)
 {
-	printf("%-6s %4s  %-22s %-22s %-22s %8s %8s\n", "case", "bulk",
+	printf("%-6s %4s  %-24s %-24s %-24s %8s %8s\n", "case", "bulk",
 	       ops_names[OPS_ZC], ops_names[OPS_RING], ops_names[OPS_STACK],
 	       "zc/ring", "zc/stack");
 }
@@ -301,9 +306,9 @@ print_row(const char *name, unsigned int bulk, const struct stats st[NB_OPS])
 	int k;
 
 	for (k = 0; k < NB_OPS; k++)
-		snprintf(cell[k], sizeof(cell[k]), "%7.1f [%.1f-%.1f]",
+		snprintf(cell[k], sizeof(cell[k]), "%7.2f [%.2f-%.2f]",
 			 st[k].median, st[k].min, st[k].max);
-	printf("%-6s %4u  %-22s %-22s %-22s %8.2f %8.2f\n", name, bulk,
+	printf("%-6s %4u  %-24s %-24s %-24s %8.2f %8.2f\n", name, bulk,
 	       cell[OPS_ZC], cell[OPS_RING], cell[OPS_STACK],
 	       st[OPS_ZC].median / st[OPS_RING].median,
 	       st[OPS_ZC].median / st[OPS_STACK].median);
@@ -378,20 +383,20 @@ struct case_env {
 	struct rte_mempool *mp[NB_OPS];
 	struct rte_ring *xfer; /* cross only */
 	unsigned int worker;   /* cross only */
-	uint64_t objs;
 };
 
 static int
-measure(const struct case_env *env, int k, unsigned int bulk, struct perf_sample *s)
+measure(const struct case_env *env, int k, unsigned int bulk, uint64_t objs,
+	struct perf_sample *s)
 {
 	int ret;
 
 	if (env->c == CASE_CROSS)
 		/* At most half the pool out: the rest is what a get can find. */
-		ret = perf_cross(env->mp[k], env->xfer, env->worker, bulk, env->objs,
+		ret = perf_cross(env->mp[k], env->xfer, env->worker, bulk, objs,
 				 POOL_SIZE / 2, s);
 	else
-		ret = perf_local(env->mp[k], bulk, env->objs, s);
+		ret = perf_local(env->mp[k], bulk, objs, s);
 	if (ret < 0) {
 		fprintf(stderr, PROG ": error: %s bulk %u with ops %s failed: %s\n",
 			cases[env->c].name, bulk, ops_names[k], strerror(-ret));
@@ -415,9 +420,11 @@ write_csv(FILE *csv, enum perf_case c, unsigned int bulk, const struct stats st[
 
 /* One (case, bulk) row: R repetitions, each measuring all ops in a rotating order. */
 static int
-run_point(const struct case_env *env, unsigned int bulk, unsigned int runs,
+run_point(const struct case_env *env, unsigned int bulk, const struct options *o,
 	  struct stats st[NB_OPS])
 {
+	unsigned int runs = o->runs;
+	uint64_t objs = case_objs(o, env->c, bulk);
 	double *v = calloc((size_t)NB_OPS * runs, sizeof(*v));
 	struct perf_sample s;
 	unsigned int r;
@@ -429,7 +436,7 @@ run_point(const struct case_env *env, unsigned int bulk, unsigned int runs,
 	for (r = 0; r < runs && ret == 0; r++) {
 		for (i = 0; i < NB_OPS && ret == 0; i++) {
 			k = (i + r) % NB_OPS;
-			ret = measure(env, k, bulk, &s);
+			ret = measure(env, k, bulk, objs, &s);
 			v[k * runs + r] = s.cycles_per_obj;
 			st[k].retries += s.retries;
 		}
@@ -448,7 +455,6 @@ prepare_case(enum perf_case c, const struct options *o, struct case_env *env)
 
 	memset(env, 0, sizeof(*env));
 	env->c = c;
-	env->objs = case_objs(o, c);
 	if (c == CASE_CROSS) {
 		env->worker = rte_get_next_lcore(-1, 1, 0);
 		/* Room for every object of a pool: the hand-over never waits on the ring. */
@@ -465,6 +471,12 @@ prepare_case(enum perf_case c, const struct options *o, struct case_env *env)
 	for (k = 0; k < NB_OPS; k++)
 		if (check_full(env->mp[k], ops_names[k], c, 0) < 0)
 			goto err_pools;
+	/* Also keeps the zcpool library linked: it registers the ops it provides. */
+	if (!zc_pool_is_zcpool(env->mp[OPS_ZC])) {
+		fprintf(stderr, PROG ": error: the %s pool does not use the zcpool driver\n",
+			cases[c].name);
+		goto err_pools;
+	}
 	return 0;
 
 err_pools:
@@ -490,7 +502,7 @@ run_case(enum perf_case c, const struct options *o, FILE *csv, uint64_t retries[
 	if (prepare_case(c, o, &env) < 0)
 		return -1;
 	for (b = 0; b < o->nb_bulks && ret == 0; b++) {
-		ret = run_point(&env, o->bulks[b], o->runs, st);
+		ret = run_point(&env, o->bulks[b], o, st);
 		if (ret < 0)
 			break;
 		print_row(cases[c].name, o->bulks[b], st);

@@ -110,8 +110,8 @@ struct cross_round {
 	uint64_t total;         /* Objects to pass, a multiple of bulk. */
 
 	/*
-	 * Written by the worker only. On its own cache line so that the main lcore's
-	 * stores to the fields above (none while running) and its stack never share it.
+	 * Written by the worker only, on its own cache line: the main lcore reads it
+	 * now and then and must not pull the line away by writing next to it.
 	 */
 	uint64_t returned __rte_cache_aligned; /* Objects put back so far. */
 	uint32_t ready;

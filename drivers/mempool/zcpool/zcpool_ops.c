@@ -5,12 +5,17 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/membarrier.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 
 #include "zcpool_pvt.h"
 
@@ -22,16 +27,79 @@ RTE_LOG_REGISTER(zcpool_logtype, mempool.zcpool, NOTICE);
  * idle, and every object get_count counts can be obtained from any lcore.
  *
  * Each lcore owns a LIFO cache in front of the shared ring, as each NAPI context
- * owns page_pool's alloc cache. Its lock is taken by the owner on every call, so
- * it is almost always uncontended and stays in the owner's L1; another lcore
- * takes it only to steal objects when the ring runs dry, which is what keeps
- * cached objects obtainable everywhere (a test or application that frees on one
- * lcore and allocates everything on another still gets every object).
+ * owns page_pool's alloc cache. The owner takes no lock: it marks its cache busy
+ * with a plain store and checks that nobody is stealing. A stealer (an lcore that
+ * found the ring dry) flags the caches, then calls membarrier(), which runs a full
+ * barrier on every thread of the process: after it, either the owner sees the
+ * flag and keeps out, or the stealer sees the owner busy and waits. So the rare
+ * steal pays a system call and the common path pays no locked instruction
+ * (a spinlock costs two here: rte_spinlock_unlock() is an xchg on x86).
+ * Without membarrier, or in a secondary process, the caches are off.
  */
+
+static bool lcaches_on;
+
+static void
+lcaches_init(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	lcaches_on = rte_eal_process_type() == RTE_PROC_PRIMARY &&
+		syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+	if (!lcaches_on)
+		ZCPOOL_LOG(INFO, "lcore caches off (%s): every call uses the ring\n",
+			   rte_eal_process_type() != RTE_PROC_PRIMARY ? "secondary process" :
+			   "no membarrier()");
+}
+
+static inline bool
+lcache_enter(struct zcpool_lcache *c)
+{
+	__atomic_store_n(&c->busy, 1, __ATOMIC_RELAXED);
+	/* The stealer's membarrier() orders this store before the load below. */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (likely(__atomic_load_n(&c->steal, __ATOMIC_ACQUIRE) == 0))
+		return true;
+	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline void
+lcache_exit(struct zcpool_lcache *c)
+{
+	/* Publish the cache contents to a stealer that waits for busy == 0. */
+	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+}
+
+/* A single pointer is the usual driver-path request: no libc call for it. */
+static inline void
+copy_objs(void **dst, void * const *src, unsigned int n)
+{
+	if (n == 1)
+		dst[0] = src[0];
+	else
+		memcpy(dst, src, n * sizeof(src[0]));
+}
+
+/* Owner-side lcore cache, or NULL when this call must use the ring. */
+static inline struct zcpool_lcache *
+lcache_get(struct zcpool *zp, unsigned int n, unsigned int lcore)
+{
+	struct zcpool_lcache *c;
+
+	/* lcache_size is 0 when caches are off; non-EAL threads have none. */
+	if (unlikely(n > zp->lcache_size || lcore >= RTE_MAX_LCORE || !lcaches_on))
+		return NULL;
+	c = &zp->lcache[lcore];
+	return likely(lcache_enter(c)) ? c : NULL;
+}
 
 /*
  * Slow paths count atomically: non-EAL threads share one set of counters. The
- * fast paths below update their own lcore's counters under its lock.
+ * fast paths update their own lcore's counters inside the busy section.
  */
 #define COUNT(zp, lcore, name, n) \
 	__atomic_fetch_add(&((lcore) < RTE_MAX_LCORE ? &(zp)->lcache[lcore].stats : \
@@ -61,27 +129,23 @@ zcpool_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
 {
 	struct zcpool *zp = zcpool_of(mp);
 	unsigned int lcore = rte_lcore_id();
-	struct zcpool_lcache *c;
+	struct zcpool_lcache *c = lcache_get(zp, n, lcore);
 
-	/* lcache_size is 0 when caches are off, and non-EAL threads have none. */
-	if (unlikely(n > zp->lcache_size || lcore >= RTE_MAX_LCORE))
+	if (unlikely(c == NULL))
 		return enqueue_ring(zp, objs, n, lcore);
-	c = &zp->lcache[lcore];
-	rte_spinlock_lock(&c->lock);
 	if (unlikely(c->len + n > zp->lcache_size))
 		lcache_flush(zp, c);
-	memcpy(&c->objs[c->len], objs, n * sizeof(objs[0]));
+	copy_objs(&c->objs[c->len], objs, n);
 	c->len += n;
 	c->stats.recycle_cached += n;
-	rte_spinlock_unlock(&c->lock);
+	lcache_exit(c);
 	return 0;
 }
 
 /*
- * The ring alone cannot serve n: flush every lcore cache into it (one lock held
- * at a time, so two stealers cannot deadlock) and try once more. objs is written
- * only on success: DPDK's mempool cache passes its own array and relies on it
- * being intact after a failure.
+ * The ring alone cannot serve n: move every lcore cache into it and try once
+ * more. objs is written only on success: DPDK's mempool cache passes its own
+ * array and relies on it being intact after a failure.
  */
 static __rte_noinline int
 dequeue_slow(struct zcpool *zp, void **objs, unsigned int n, unsigned int lcore)
@@ -90,15 +154,25 @@ dequeue_slow(struct zcpool *zp, void **objs, unsigned int n, unsigned int lcore)
 
 	if (rte_ring_dequeue_bulk(zp->ring, objs, n, NULL) == n)
 		goto out;
-	for (i = 0; zp->lcache_size != 0 && i < RTE_MAX_LCORE; i++) {
-		struct zcpool_lcache *c = &zp->lcache[i];
+	if (zp->lcache_size != 0 && lcaches_on) {
+		rte_spinlock_lock(&zp->steal_lock);
+		for (i = 0; i < RTE_MAX_LCORE; i++)
+			if (__atomic_load_n(&zp->lcache[i].len, __ATOMIC_RELAXED) != 0)
+				__atomic_store_n(&zp->lcache[i].steal, 1, __ATOMIC_RELAXED);
+		/* Cannot fail once registered (lcaches_on); see the top of the file. */
+		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+		for (i = 0; i < RTE_MAX_LCORE; i++) {
+			struct zcpool_lcache *c = &zp->lcache[i];
 
-		if (__atomic_load_n(&c->len, __ATOMIC_RELAXED) == 0)
-			continue;
-		rte_spinlock_lock(&c->lock);
-		rte_ring_enqueue_bulk(zp->ring, c->objs, c->len, NULL);
-		c->len = 0;
-		rte_spinlock_unlock(&c->lock);
+			if (__atomic_load_n(&c->steal, __ATOMIC_RELAXED) == 0)
+				continue;
+			while (__atomic_load_n(&c->busy, __ATOMIC_ACQUIRE) != 0)
+				rte_pause();
+			rte_ring_enqueue_bulk(zp->ring, c->objs, c->len, NULL);
+			c->len = 0;
+			__atomic_store_n(&c->steal, 0, __ATOMIC_RELEASE);
+		}
+		rte_spinlock_unlock(&zp->steal_lock);
 	}
 	if (unlikely(rte_ring_dequeue_bulk(zp->ring, objs, n, NULL) == 0)) {
 		COUNT(zp, lcore, alloc_empty, 1);
@@ -114,12 +188,10 @@ zcpool_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 {
 	struct zcpool *zp = zcpool_of(mp);
 	unsigned int lcore = rte_lcore_id();
-	struct zcpool_lcache *c;
+	struct zcpool_lcache *c = lcache_get(zp, n, lcore);
 
-	if (unlikely(n > zp->lcache_size || lcore >= RTE_MAX_LCORE))
+	if (unlikely(c == NULL))
 		return dequeue_slow(zp, objs, n, lcore);
-	c = &zp->lcache[lcore];
-	rte_spinlock_lock(&c->lock);
 	if (unlikely(c->len < n)) {
 		/* Refill in a batch, page_pool style; the ring is lock-free. */
 		unsigned int got = rte_ring_dequeue_burst(zp->ring, &c->objs[c->len],
@@ -128,14 +200,14 @@ zcpool_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 		c->len += got;
 		c->stats.alloc_refill += got;
 		if (unlikely(c->len < n)) {
-			rte_spinlock_unlock(&c->lock);
+			lcache_exit(c);
 			return dequeue_slow(zp, objs, n, lcore);
 		}
 	}
 	c->len -= n;
-	memcpy(objs, &c->objs[c->len], n * sizeof(objs[0]));
+	copy_objs(objs, &c->objs[c->len], n);
 	c->stats.alloc_fast += n;
-	rte_spinlock_unlock(&c->lock);
+	lcache_exit(c);
 	return 0;
 }
 
@@ -155,6 +227,7 @@ zcpool_get_count(const struct rte_mempool *mp)
 static unsigned int
 choose_lcache_size(const struct rte_mempool *mp)
 {
+	lcaches_init();
 	/* Keep at most half of the pool parked in lcore caches. */
 	unsigned int size = mp->size / (2 * RTE_MAX(rte_lcore_count(), 1u));
 

@@ -44,12 +44,13 @@ struct zcpool_counters {
 };
 
 /*
- * Per-lcore LIFO cache in front of the shared ring. Its lcore takes the lock on
- * every call (uncontended, L1-resident); others take it only to steal objects.
+ * Per-lcore LIFO cache in front of the shared ring. Its lcore marks it busy
+ * while using it; a stealer flags it and waits for busy == 0 (see zcpool_ops.c).
  * The counters are written by the owning lcore only.
  */
 struct zcpool_lcache {
-	rte_spinlock_t lock;
+	uint32_t busy;
+	uint32_t steal;
 	uint32_t len;
 	struct zcpool_counters stats;
 	void *objs[ZCPOOL_LCACHE_MAX];
@@ -88,6 +89,7 @@ struct zcpool {
 
 	/* Non-EAL threads have no lcore cache: their counts are atomic. */
 	struct zcpool_counters any_stats;
+	rte_spinlock_t steal_lock;  /* One stealer at a time. */
 
 	struct zcpool_lcache lcache[RTE_MAX_LCORE];
 };
