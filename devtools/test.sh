@@ -18,15 +18,24 @@ fi
 eval "$("$top/devtools/setup.sh" --env)"
 
 passed=0 failed=0 skipped=0
-# Add meson's verdicts from a build directory's testlog.json to the totals.
+# Add meson's verdicts from a build directory's testlog.json to the totals. A unit
+# test program counts its cases (its last line says how many passed, failed and
+# were skipped), so a case skipped inside a passing program still shows as skipped.
 tally() {
 	local counts
 	counts=$(python3 - "$1/meson-logs/testlog.json" <<'PY'
-import json, sys
+import json, re, sys
 p = f = s = 0
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    if r in ("OK", "EXPECTEDFAIL"):
+    t = json.loads(line)
+    r = t["result"]
+    m = re.search(r"^\d+ cases: (\d+) passed, (\d+) failed, (\d+) skipped$",
+                  t.get("stdout") or "", re.M)
+    if m and r in ("OK", "SKIP", "FAIL"):
+        cp, cf, cs = map(int, m.groups())
+        # A program that crashed after its summary still failed.
+        p, f, s = p + cp, f + cf + (r == "FAIL" and cf == 0), s + cs
+    elif r in ("OK", "EXPECTEDFAIL"):
         p += 1
     elif r == "SKIP":
         s += 1

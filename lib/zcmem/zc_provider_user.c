@@ -127,7 +127,7 @@ check_params(const char *name, const struct zc_area_user_params *p)
 			   name ? name : "(null)");
 		return -EINVAL;
 	}
-	if (!rte_is_power_of_2(p->page_sz) || p->page_sz < (size_t)sys_pg) {
+	if ((p->page_sz & (p->page_sz - 1)) != 0 || p->page_sz < (size_t)sys_pg) {
 		ZC_MEM_LOG(ERR, "user area %s: page size %zu is not a power of two >= %ld\n",
 			   name, p->page_sz, sys_pg);
 		return -EINVAL;

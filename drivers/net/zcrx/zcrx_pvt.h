@@ -16,6 +16,7 @@
 
 #include <xdp/xsk.h>
 
+#include <bus_vdev_driver.h>
 #include <ethdev_driver.h>
 #include <rte_ether.h>
 #include <rte_log.h>
@@ -32,6 +33,7 @@ extern int zcrx_logtype;
 #define ZCRX_MAX_QUEUES 16
 #define ZCRX_DEFAULT_RING 2048
 #define ZCRX_BURST 64
+#define ZCRX_UMEM_POOLS 8
 
 /* One UMEM per area; sockets on any netdev and queue share it. */
 struct zcrx_umem {
@@ -44,6 +46,9 @@ struct zcrx_umem {
 	uint64_t delta;           /* UMEM address = area offset + delta. */
 	uint32_t frame_size;
 	unsigned int refcnt;      /* Sockets using it. */
+	/* Pools with buffers in this UMEM, to find a completed frame's mbuf. */
+	const struct zcpool *pools[ZCRX_UMEM_POOLS];
+	unsigned int nb_pools;
 };
 
 /* Where a receive queue's frames come from. */
@@ -53,10 +58,22 @@ struct zcrx_frames {
 	uint64_t delta;           /* UMEM address = area offset + delta. */
 };
 
-struct zcrx_queue_stats {
+struct zcrx_rxq_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t fill_from_pool;  /* Fill-ring buffers taken from the pool. */
+	uint64_t fill_empty;      /* Fill attempts the pool could not serve. */
+};
+
+struct zcrx_txq_stats {
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t errs;
+	uint64_t zero_copy;       /* Sent in place. */
+	uint64_t copy;            /* Copied into a frame. */
+	uint64_t linearised;      /* Chains copied into one frame. */
+	uint64_t drop_nobuf;      /* No frame to copy into. */
+	uint64_t drop_too_long;   /* Longer than a frame. */
 };
 
 struct zcrx_rxq {
@@ -69,26 +86,24 @@ struct zcrx_rxq {
 	uint16_t queue_id;
 	uint16_t nb_desc;
 	bool csum;                /* Validate checksums in software. */
+	uint32_t in_kernel;       /* Buffers in the fill ring or being received. */
 	int fd;
-	struct zcrx_queue_stats stats;
-	uint64_t fill_from_pool;  /* Fill-ring buffers taken from the pool. */
-	uint64_t fill_empty;      /* Fill attempts the pool could not serve. */
+	struct zcrx_rxq_stats stats;
 	struct zcrx_qp *qp;
 };
 
 struct zcrx_txq {
 	struct xsk_ring_prod tx;
 	struct xsk_ring_cons cq;
+	int fd;
+	const struct rte_mempool *zc_mp; /* Last pool sent in place... */
+	const struct zcpool *zc_zp;
+	const struct rte_mempool *copy_mp; /* ...and last pool that needs a copy. */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t nb_desc;
 	uint32_t outstanding;     /* Descriptors sent, not yet completed. */
-	struct zcrx_queue_stats stats;
-	uint64_t tx_zero_copy;
-	uint64_t tx_copy;
-	uint64_t tx_linearised;
-	uint64_t tx_drop_nobuf;   /* No UMEM frame to copy into. */
-	uint64_t tx_drop_too_long;
+	struct zcrx_txq_stats stats;
 	struct zcrx_qp *qp;
 };
 
@@ -98,6 +113,7 @@ struct zcrx_qp {
 	struct zcrx_umem *umem;
 	struct zcrx_rxq *rxq;
 	struct zcrx_txq *txq;
+	struct xsk_ring_cons spare_cq; /* Completion ring of a socket without TX. */
 	uint32_t xsk_queue;       /* Netdev queue index. */
 	bool started;
 };
@@ -107,7 +123,6 @@ struct zcrx_dev {
 	int if_index;
 	uint16_t start_queue;
 	uint16_t queue_count;
-	uint32_t rq_entries;
 	int busy_budget;
 	bool force_copy;
 	int xsks_map_fd;          /* libxdp's redirect map on the netdev. */
@@ -131,6 +146,22 @@ int zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 		      struct zcrx_frames *frames, bool *copy);
 int zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp);
 void zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp);
+
+int zcrx_umem_add_pool(struct zcrx_umem *u, const struct zcpool *zp);
+
+/* mbuf of the frame at UMEM address addr (a buffer base the kernel returned). */
+static inline struct rte_mbuf *
+zcrx_umem_addr_mbuf(const struct zcrx_umem *u, uint64_t addr)
+{
+	uint64_t off = addr - u->delta;
+	unsigned int i, n = __atomic_load_n(&u->nb_pools, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n - 1; i++)
+		if (off - u->pools[i]->base_off <
+		    (uint64_t)u->pools[i]->nb_slots * u->pools[i]->stride)
+			break;
+	return zcpool_buf_mbuf(u->pools[i], off);
+}
 
 /* Datapath (zcrx_rx.c, zcrx_tx.c). */
 uint16_t zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);

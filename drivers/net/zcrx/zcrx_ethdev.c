@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/if_xdp.h>
+
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include <bus_vdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_malloc.h>
+
+#include "zcrx_pvt.h"
+
+RTE_LOG_REGISTER(zcrx_logtype, pmd.net.zcrx, NOTICE);
+
+#define ZCRX_RX_OFFLOADS (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM | \
+			  RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
+/* Largest frame: one page less the kernel's XDP headroom. */
+#define ZCRX_MAX_RX_PKTLEN (4096 - XDP_PACKET_HEADROOM)
+
+/* ioctl on the netdev by name (flags, MTU). */
+static int
+netdev_ioctl(const struct zcrx_dev *zd, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ret;
+
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr->ifr_name, zd->if_name);
+	ret = ioctl(fd, req, ifr) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int
+set_flag(struct rte_eth_dev *dev, short flag, bool on)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	struct ifreq ifr;
+	int ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ret = netdev_ioctl(zd, SIOCGIFFLAGS, &ifr);
+	if (ret < 0)
+		return ret;
+	ifr.ifr_flags = on ? (ifr.ifr_flags | flag) : (ifr.ifr_flags & ~flag);
+	return netdev_ioctl(zd, SIOCSIFFLAGS, &ifr);
+}
+
+static int
+zcrx_promiscuous_enable(struct rte_eth_dev *dev)
+{
+	return set_flag(dev, IFF_PROMISC, true);
+}
+
+static int
+zcrx_promiscuous_disable(struct rte_eth_dev *dev)
+{
+	return set_flag(dev, IFF_PROMISC, false);
+}
+
+static int
+zcrx_allmulticast_enable(struct rte_eth_dev *dev)
+{
+	return set_flag(dev, IFF_ALLMULTI, true);
+}
+
+static int
+zcrx_allmulticast_disable(struct rte_eth_dev *dev)
+{
+	return set_flag(dev, IFF_ALLMULTI, false);
+}
+
+static int
+zcrx_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = mtu };
+
+	if (mtu + RTE_ETHER_HDR_LEN > ZCRX_MAX_RX_PKTLEN)
+		return -EINVAL;
+	return netdev_ioctl(zcrx_dev(dev), SIOCSIFMTU, &ifr);
+}
+
+static int
+zcrx_link_update(struct rte_eth_dev *dev, int wait)
+{
+	struct ifreq ifr;
+	struct rte_eth_link link = {
+		.link_speed = RTE_ETH_SPEED_NUM_10G,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_autoneg = RTE_ETH_LINK_AUTONEG,
+	};
+
+	RTE_SET_USED(wait);
+	memset(&ifr, 0, sizeof(ifr));
+	if (dev->data->dev_started && netdev_ioctl(zcrx_dev(dev), SIOCGIFFLAGS, &ifr) == 0)
+		link.link_status = (ifr.ifr_flags & IFF_RUNNING) ? RTE_ETH_LINK_UP :
+								   RTE_ETH_LINK_DOWN;
+	return rte_eth_linkstatus_set(dev, &link);
+}
+
+static int
+zcrx_dev_configure(struct rte_eth_dev *dev)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+
+	if (dev->data->nb_rx_queues != dev->data->nb_tx_queues) {
+		ZCRX_LOG(ERR, "%s: %u rx and %u tx queues: each AF_XDP socket is one rx and one tx queue, configure as many of each\n",
+			 zd->if_name, dev->data->nb_rx_queues, dev->data->nb_tx_queues);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+zcrx_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+
+	info->if_index = zd->if_index;
+	info->max_mac_addrs = 1;
+	info->max_rx_queues = zd->queue_count;
+	info->max_tx_queues = zd->queue_count;
+	info->min_rx_bufsize = 2048;
+	info->max_rx_pktlen = ZCRX_MAX_RX_PKTLEN;
+	info->min_mtu = RTE_ETHER_MIN_MTU;
+	info->max_mtu = ZCRX_MAX_RX_PKTLEN - RTE_ETHER_HDR_LEN;
+	info->rx_offload_capa = ZCRX_RX_OFFLOADS;
+	info->rx_queue_offload_capa = ZCRX_RX_OFFLOADS;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->default_rxportconf.nb_queues = 1;
+	info->default_txportconf.nb_queues = 1;
+	info->default_rxportconf.ring_size = ZCRX_DEFAULT_RING;
+	info->default_txportconf.ring_size = ZCRX_DEFAULT_RING;
+	info->rx_desc_lim.nb_max = 8192;
+	info->rx_desc_lim.nb_min = 64;
+	info->rx_desc_lim.nb_align = 64;
+	info->tx_desc_lim = info->rx_desc_lim;
+	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
+	return 0;
+}
+
+#if RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0)
+static const uint32_t *
+zcrx_ptypes(struct rte_eth_dev *dev, size_t *no_of_elements)
+#else
+static const uint32_t *
+zcrx_ptypes(struct rte_eth_dev *dev)
+#endif
+{
+	/* Parsed in software on receive (rte_net_get_ptype()). */
+	static const uint32_t ptypes[] = {
+		RTE_PTYPE_L2_ETHER, RTE_PTYPE_L2_ETHER_VLAN, RTE_PTYPE_L2_ETHER_QINQ,
+		RTE_PTYPE_L3_IPV4_EXT_UNKNOWN, RTE_PTYPE_L3_IPV6_EXT_UNKNOWN,
+		RTE_PTYPE_L4_TCP, RTE_PTYPE_L4_UDP, RTE_PTYPE_L4_FRAG, RTE_PTYPE_L4_ICMP,
+		RTE_PTYPE_L4_SCTP, RTE_PTYPE_UNKNOWN
+	};
+
+	RTE_SET_USED(dev);
+#if RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0)
+	*no_of_elements = RTE_DIM(ptypes);
+#endif
+	return ptypes;
+}
+
+static int
+zcrx_dev_start(struct rte_eth_dev *dev)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	uint16_t q;
+	int ret;
+
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		struct zcrx_qp *qp = &zd->qp[q];
+
+		if (qp->rxq == NULL) {
+			ZCRX_LOG(ERR, "%s: rx queue %u is not set up\n", zd->if_name, q);
+			ret = -EINVAL;
+			goto err;
+		}
+		qp->rxq->csum = (dev->data->dev_conf.rxmode.offloads & ZCRX_RX_OFFLOADS) != 0;
+		ret = zc_area_bind(qp->rxq->frames.zp->area, zd->dev);
+		if (ret == 0) {
+			ret = zcrx_qp_open(zd, qp);
+			if (ret < 0)
+				zc_area_unbind(qp->rxq->frames.zp->area, zd->dev);
+		}
+		if (ret < 0)
+			goto err;
+		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	}
+	dev->data->dev_started = 1;
+	zcrx_link_update(dev, 0);
+	return 0;
+err:
+	while (q-- > 0) {
+		zcrx_qp_close(zd, &zd->qp[q]);
+		zc_area_unbind(zd->qp[q].rxq->frames.zp->area, zd->dev);
+	}
+	return ret;
+}
+
+static int
+zcrx_dev_stop(struct rte_eth_dev *dev)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	uint16_t q;
+
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		struct zcrx_qp *qp = &zd->qp[q];
+
+		if (!qp->started)
+			continue;
+		zcrx_qp_close(zd, qp);
+		/* The DMA mapping (UMEM) goes with the socket; the memory stays. */
+		zc_area_unbind(qp->rxq->frames.zp->area, zd->dev);
+		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	}
+	dev->data->dev_started = 0;
+	zcrx_link_update(dev, 0);
+	return 0;
+}
+
+static void
+zcrx_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+
+	rte_free(zd->qp[qid].rxq);
+	zd->qp[qid].rxq = NULL;
+	dev->data->rx_queues[qid] = NULL;
+}
+
+static void
+zcrx_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+
+	rte_free(zd->qp[qid].txq);
+	zd->qp[qid].txq = NULL;
+	dev->data->tx_queues[qid] = NULL;
+}
+
+static int
+zcrx_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		    unsigned int socket_id, const struct rte_eth_rxconf *conf,
+		    struct rte_mempool *mp)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	struct zcrx_frames frames = { 0 };
+	struct zcrx_rxq *rxq;
+	bool copy;
+	int ret;
+
+	RTE_SET_USED(conf);
+	/* Decide whether the pool's memory can be used before touching anything. */
+	ret = zcrx_frames_check(zd, qid, mp, &frames, &copy);
+	if (ret < 0)
+		return ret;
+	rxq = rte_zmalloc_socket("zcrx_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE, socket_id);
+	if (rxq == NULL)
+		return -ENOMEM;
+	if (zd->qp[qid].rxq != NULL)
+		zcrx_rx_queue_release(dev, qid);
+	rxq->frames = frames;
+	rxq->mp = mp;
+	rxq->copy = copy;
+	rxq->port_id = dev->data->port_id;
+	rxq->queue_id = qid;
+	rxq->nb_desc = rte_align32pow2(nb_desc ? nb_desc : ZCRX_DEFAULT_RING);
+	rxq->qp = &zd->qp[qid];
+	zd->qp[qid].rxq = rxq;
+	zd->qp[qid].xsk_queue = zd->start_queue + qid;
+	dev->data->rx_queues[qid] = rxq;
+	return 0;
+}
+
+static int
+zcrx_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		    unsigned int socket_id, const struct rte_eth_txconf *conf)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	struct zcrx_txq *txq;
+
+	RTE_SET_USED(conf);
+	txq = rte_zmalloc_socket("zcrx_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, socket_id);
+	if (txq == NULL)
+		return -ENOMEM;
+	if (zd->qp[qid].txq != NULL)
+		zcrx_tx_queue_release(dev, qid);
+	txq->port_id = dev->data->port_id;
+	txq->queue_id = qid;
+	txq->nb_desc = rte_align32pow2(nb_desc ? nb_desc : ZCRX_DEFAULT_RING);
+	txq->qp = &zd->qp[qid];
+	zd->qp[qid].txq = txq;
+	dev->data->tx_queues[qid] = txq;
+	return 0;
+}
+
+static int
+zcrx_dev_close(struct rte_eth_dev *dev)
+{
+	uint16_t q;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	if (dev->data->dev_started)
+		zcrx_dev_stop(dev);
+	for (q = 0; q < dev->data->nb_rx_queues; q++)
+		zcrx_rx_queue_release(dev, q);
+	for (q = 0; q < dev->data->nb_tx_queues; q++)
+		zcrx_tx_queue_release(dev, q);
+	/* ethdev frees dev_private; the MAC address array points into it. */
+	dev->data->mac_addrs = NULL;
+	return 0;
+}
+
+static const struct eth_dev_ops zcrx_ops = {
+	.dev_configure = zcrx_dev_configure,
+	.dev_infos_get = zcrx_dev_info,
+	.dev_start = zcrx_dev_start,
+	.dev_stop = zcrx_dev_stop,
+	.dev_close = zcrx_dev_close,
+	.link_update = zcrx_link_update,
+	.promiscuous_enable = zcrx_promiscuous_enable,
+	.promiscuous_disable = zcrx_promiscuous_disable,
+	.allmulticast_enable = zcrx_allmulticast_enable,
+	.allmulticast_disable = zcrx_allmulticast_disable,
+	.mtu_set = zcrx_mtu_set,
+	.rx_queue_setup = zcrx_rx_queue_setup,
+	.tx_queue_setup = zcrx_tx_queue_setup,
+	.rx_queue_release = zcrx_rx_queue_release,
+	.tx_queue_release = zcrx_tx_queue_release,
+	.dev_supported_ptypes_get = zcrx_ptypes,
+	.stats_get = zcrx_stats_get,
+	.stats_reset = zcrx_stats_reset,
+	.xstats_get = zcrx_xstats_get,
+	.xstats_get_names = zcrx_xstats_get_names,
+	.xstats_reset = zcrx_stats_reset,
+};
+
+/* libxdp and libbpf chatter (fallbacks they handle themselves) goes to our log. */
+static int
+lib_print(const char *fmt, va_list args)
+{
+	return rte_vlog(RTE_LOG_DEBUG, zcrx_logtype, fmt, args);
+}
+
+static int
+libxdp_print(enum libxdp_print_level level, const char *fmt, va_list args)
+{
+	RTE_SET_USED(level);
+	return lib_print(fmt, args);
+}
+
+static int
+libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	RTE_SET_USED(level);
+	return lib_print(fmt, args);
+}
+
+static int
+zcrx_probe(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev;
+	struct zcrx_dev *zd;
+	int ret;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		ZCRX_LOG(ERR, "%s: secondary processes are not supported\n",
+			 rte_vdev_device_name(vdev));
+		return -ENOTSUP;
+	}
+	libxdp_set_print(libxdp_print);
+	libbpf_set_print(libbpf_print);
+	/* Older kernels charge UMEM and BPF maps to RLIMIT_MEMLOCK. */
+	if (setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY }) < 0)
+		ZCRX_LOG(DEBUG, "cannot raise RLIMIT_MEMLOCK: %s\n", strerror(errno));
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*zd));
+	if (dev == NULL)
+		return -ENOMEM;
+	zd = zcrx_dev(dev);
+	ret = zcrx_parse_devargs(vdev, zd);
+	if (ret < 0) {
+		ZCRX_LOG(ERR, "%s: probe failed\n", rte_vdev_device_name(vdev));
+		rte_eth_dev_release_port(dev);
+		return ret;
+	}
+	zd->eth_dev = dev;
+	zd->dev = &vdev->device;
+	dev->dev_ops = &zcrx_ops;
+	dev->rx_pkt_burst = zcrx_rx_burst;
+	dev->tx_pkt_burst = zcrx_tx_burst;
+	dev->data->mac_addrs = &zd->mac;
+	dev->data->dev_flags |= RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	rte_eth_dev_probing_finish(dev);
+	ZCRX_LOG(INFO, "%s: port %u on %s queues %u-%u\n", rte_vdev_device_name(vdev),
+		 dev->data->port_id, zd->if_name, zd->start_queue,
+		 zd->start_queue + zd->queue_count - 1);
+	return 0;
+}
+
+static int
+zcrx_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+
+	if (dev == NULL)
+		return 0;
+	zcrx_dev_close(dev);
+	rte_eth_dev_release_port(dev);
+	return 0;
+}
+
+static struct rte_vdev_driver zcrx_vdev = {
+	.probe = zcrx_probe,
+	.remove = zcrx_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_zcrx, zcrx_vdev);
+RTE_PMD_REGISTER_PARAM_STRING(net_zcrx,
+	"iface=<string> start_queue=<int> queue_count=<int> busy_budget=<int> force_copy=<0|1>");

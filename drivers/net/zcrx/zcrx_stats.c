@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "zcrx_pvt.h"
+
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+
+/* Per-queue counters, by name and offset in the queue structure. */
+struct zcrx_xstat {
+	const char *name;
+	size_t off;
+};
+
+/* Packets and bytes per queue come from ethdev (RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS). */
+static const struct zcrx_xstat rx_xstats[] = {
+	{ "fill_from_pool", offsetof(struct zcrx_rxq, stats.fill_from_pool) },
+	{ "fill_pool_empty", offsetof(struct zcrx_rxq, stats.fill_empty) },
+};
+
+static const struct zcrx_xstat tx_xstats[] = {
+	{ "zero_copy", offsetof(struct zcrx_txq, stats.zero_copy) },
+	{ "copy", offsetof(struct zcrx_txq, stats.copy) },
+	{ "linearised", offsetof(struct zcrx_txq, stats.linearised) },
+	{ "drop_no_frame", offsetof(struct zcrx_txq, stats.drop_nobuf) },
+	{ "drop_too_long", offsetof(struct zcrx_txq, stats.drop_too_long) },
+};
+
+/* The kernel's own counters for a socket (struct xdp_statistics). */
+static const struct zcrx_xstat kernel_xstats[] = {
+	{ "rx_dropped", offsetof(struct xdp_statistics, rx_dropped) },
+	{ "rx_invalid_descs", offsetof(struct xdp_statistics, rx_invalid_descs) },
+	{ "tx_invalid_descs", offsetof(struct xdp_statistics, tx_invalid_descs) },
+	{ "rx_ring_full", offsetof(struct xdp_statistics, rx_ring_full) },
+	{ "rx_fill_ring_empty_descs", offsetof(struct xdp_statistics, rx_fill_ring_empty_descs) },
+	{ "tx_ring_empty_descs", offsetof(struct xdp_statistics, tx_ring_empty_descs) },
+};
+
+#define NB_PER_QUEUE (RTE_DIM(rx_xstats) + RTE_DIM(tx_xstats) + RTE_DIM(kernel_xstats))
+
+static void
+kernel_stats(const struct zcrx_qp *qp, struct xdp_statistics *ks)
+{
+	socklen_t len = sizeof(*ks);
+
+	memset(ks, 0, sizeof(*ks));
+	if (qp->xsk != NULL)
+		(void)getsockopt(xsk_socket__fd(qp->xsk), SOL_XDP, XDP_STATISTICS, ks, &len);
+}
+
+static unsigned int
+nb_queues(const struct rte_eth_dev *dev)
+{
+	return RTE_MAX(dev->data->nb_rx_queues, dev->data->nb_tx_queues);
+}
+
+int
+zcrx_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+		      unsigned int size)
+{
+	unsigned int q, i, n = 0, total = nb_queues(dev) * NB_PER_QUEUE;
+
+	if (names == NULL || size < total)
+		return total;
+	for (q = 0; q < nb_queues(dev); q++) {
+		for (i = 0; i < RTE_DIM(rx_xstats); i++)
+			snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_q%u_%s", q,
+				 rx_xstats[i].name);
+		for (i = 0; i < RTE_DIM(tx_xstats); i++)
+			snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_%s", q,
+				 tx_xstats[i].name);
+		for (i = 0; i < RTE_DIM(kernel_xstats); i++)
+			snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "xdp_q%u_%s", q,
+				 kernel_xstats[i].name);
+	}
+	return n;
+}
+
+static uint64_t
+field(const void *base, size_t off)
+{
+	return base != NULL ? *(const uint64_t *)RTE_PTR_ADD(base, off) : 0;
+}
+
+int
+zcrx_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int size)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	unsigned int q, i, n = 0, total = nb_queues(dev) * NB_PER_QUEUE;
+	struct xdp_statistics ks;
+
+	if (xstats == NULL || size < total)
+		return total;
+	for (q = 0; q < nb_queues(dev); q++) {
+		const struct zcrx_qp *qp = &zd->qp[q];
+
+		for (i = 0; i < RTE_DIM(rx_xstats); i++, n++) {
+			xstats[n].id = n;
+			xstats[n].value = field(qp->rxq, rx_xstats[i].off);
+		}
+		for (i = 0; i < RTE_DIM(tx_xstats); i++, n++) {
+			xstats[n].id = n;
+			xstats[n].value = field(qp->txq, tx_xstats[i].off);
+		}
+		kernel_stats(qp, &ks);
+		for (i = 0; i < RTE_DIM(kernel_xstats); i++, n++) {
+			xstats[n].id = n;
+			xstats[n].value = field(&ks, kernel_xstats[i].off);
+		}
+	}
+	return n;
+}
+
+int
+zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	struct xdp_statistics ks;
+	unsigned int q;
+
+	for (q = 0; q < nb_queues(dev); q++) {
+		const struct zcrx_qp *qp = &zd->qp[q];
+
+		if (qp->rxq != NULL) {
+			stats->ipackets += qp->rxq->stats.pkts;
+			stats->ibytes += qp->rxq->stats.bytes;
+			if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+				stats->q_ipackets[q] = qp->rxq->stats.pkts;
+				stats->q_ibytes[q] = qp->rxq->stats.bytes;
+			}
+		}
+		if (qp->txq != NULL) {
+			stats->opackets += qp->txq->stats.pkts;
+			stats->obytes += qp->txq->stats.bytes;
+			stats->oerrors += qp->txq->stats.errs;
+			if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+				stats->q_opackets[q] = qp->txq->stats.pkts;
+				stats->q_obytes[q] = qp->txq->stats.bytes;
+			}
+		}
+		kernel_stats(qp, &ks);
+		stats->imissed += ks.rx_dropped + ks.rx_ring_full;
+	}
+	stats->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
+	return 0;
+}
+
+int
+zcrx_stats_reset(struct rte_eth_dev *dev)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	unsigned int q;
+
+	for (q = 0; q < nb_queues(dev); q++) {
+		struct zcrx_rxq *rxq = zd->qp[q].rxq;
+		struct zcrx_txq *txq = zd->qp[q].txq;
+
+		if (rxq != NULL)
+			memset(&rxq->stats, 0, sizeof(rxq->stats));
+		if (txq != NULL)
+			memset(&txq->stats, 0, sizeof(txq->stats));
+	}
+	dev->data->rx_mbuf_alloc_failed = 0;
+	return 0;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <sys/socket.h>
+
+#include "zcrx_pvt.h"
+
+/*
+ * Transmit: an mbuf whose buffer lies in this socket's UMEM is sent in place and
+ * freed when the kernel completes it; any other mbuf (another area, a clone, a
+ * chain) is copied, linearised, into a frame of the queue's frame pool and freed
+ * at once. A frame descriptor names its buffer base, with the data offset in the
+ * upper bits (unaligned chunk mode), so a completion finds its mbuf in O(1).
+ */
+
+/* Pool whose buffers are in the UMEM, or NULL (copy). Cached per queue. */
+static __rte_noinline const struct zcpool *
+tx_pool_lookup(struct zcrx_txq *txq, const struct rte_mempool *mp)
+{
+	struct zcrx_umem *u = txq->qp->umem;
+	const struct zcpool *zp;
+
+	if (mp == txq->copy_mp || !zc_pool_is_zcpool(mp))
+		goto copy;
+	zp = zcpool_of(mp);
+	if (zp->area != u->area || !zp->pktmbuf || zcrx_umem_add_pool(u, zp) < 0)
+		goto copy;
+	txq->zc_mp = mp;
+	txq->zc_zp = zp;
+	return zp;
+copy:
+	txq->copy_mp = mp;
+	return NULL;
+}
+
+static inline const struct zcpool *
+tx_pool(struct zcrx_txq *txq, const struct rte_mbuf *m)
+{
+	if (likely(m->pool == txq->zc_mp))
+		return txq->zc_zp;
+	return tx_pool_lookup(txq, m->pool);
+}
+
+void
+zcrx_tx_complete(struct zcrx_txq *txq)
+{
+	struct zcrx_umem *u = txq->qp->umem;
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&txq->cq, UINT32_MAX, &idx);
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		uint64_t a = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(&txq->cq, idx + i));
+
+		rte_pktmbuf_free(zcrx_umem_addr_mbuf(u, a));
+	}
+	xsk_ring_cons__release(&txq->cq, n);
+	txq->outstanding -= n;
+}
+
+/* Copy (and linearise) m into a frame; NULL when there is no frame or no room. */
+static struct rte_mbuf *
+tx_copy(struct zcrx_txq *txq, struct rte_mbuf *m)
+{
+	const struct zcrx_frames *f = &txq->qp->rxq->frames;
+	struct rte_mbuf *frame;
+	const void *data;
+	void *dst;
+
+	if (unlikely(m->pkt_len > f->zp->buf_len - RTE_PKTMBUF_HEADROOM)) {
+		txq->stats.drop_too_long++;
+		return NULL;
+	}
+	if (unlikely(rte_mempool_get(f->mp, (void **)&frame) != 0)) {
+		txq->stats.drop_nobuf++;
+		return NULL;
+	}
+	frame->data_off = RTE_PKTMBUF_HEADROOM;
+	frame->data_len = m->pkt_len;
+	frame->pkt_len = m->pkt_len;
+	dst = rte_pktmbuf_mtod(frame, void *);
+	/* Copies a chain; a single segment comes back in place, to copy here. */
+	data = rte_pktmbuf_read(m, 0, m->pkt_len, dst);
+	if (data != dst)
+		rte_memcpy(dst, data, m->pkt_len);
+	txq->stats.linearised += m->nb_segs > 1;
+	txq->stats.copy++;
+	return frame;
+}
+
+uint16_t
+zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct zcrx_txq *txq = queue;
+	const struct zcrx_umem *u = txq->qp->umem;
+	uint64_t bytes = 0;
+	uint32_t idx, n, i, sent = 0;
+
+	zcrx_tx_complete(txq);
+	n = RTE_MIN((uint32_t)nb_pkts, xsk_prod_nb_free(&txq->tx, nb_pkts));
+	if (n == 0 || xsk_ring_prod__reserve(&txq->tx, n, &idx) != n)
+		goto kick;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i], *out = m;
+		const struct zcpool *zp = tx_pool(txq, m);
+		struct xdp_desc *d;
+		uint64_t off = 0;
+
+		if (zp != NULL && m->nb_segs == 1) {
+			off = (char *)m->buf_addr - (char *)u->area->addr;
+			/* Only the buffer's owner goes in place: a clone points elsewhere. */
+			if (zcpool_buf_mbuf(zp, off) != m)
+				zp = NULL;
+		}
+		if (zp == NULL || m->nb_segs != 1) {
+			out = tx_copy(txq, m);
+			rte_pktmbuf_free(m);
+			if (out == NULL)
+				continue;
+			off = (char *)out->buf_addr - (char *)u->area->addr;
+		} else {
+			txq->stats.zero_copy++;
+		}
+		d = xsk_ring_prod__tx_desc(&txq->tx, idx + sent);
+		d->addr = (off + u->delta) | ((uint64_t)out->data_off << XSK_UNALIGNED_BUF_OFFSET_SHIFT);
+		d->len = out->data_len;
+		bytes += out->data_len;
+		sent++;
+	}
+	/* Reserved slots left by drops are given back before submitting. */
+	txq->tx.cached_prod -= n - sent;
+	xsk_ring_prod__submit(&txq->tx, sent);
+	txq->outstanding += sent;
+	txq->stats.pkts += sent;
+	txq->stats.bytes += bytes;
+	txq->stats.errs += n - sent;
+kick:
+	if (xsk_ring_prod__needs_wakeup(&txq->tx) || n == 0)
+		(void)sendto(txq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	return n;
+}

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Sourced by the veth tests: two namespaces, each with one end of a veth pair
+# whose other end stays in the root namespace for net_zcrx.
+#   topo_up PREFIX    ->  ${PREFIX}a0 <-> ${PREFIX}a1 (ns ${PREFIX}a)
+#                         ${PREFIX}b0 <-> ${PREFIX}b1 (ns ${PREFIX}b)
+# topo_down removes everything topo_up made; tests call it from an EXIT trap.
+
+topo_skip_unless_able() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: needs root (network namespaces, veth, AF_XDP)"
+		exit 77
+	fi
+	if ! ip link add zcprobe0 type veth peer name zcprobe1 2>/dev/null; then
+		echo "SKIP: cannot create veth pairs here"
+		exit 77
+	fi
+	ip link del zcprobe0
+}
+
+topo_up() {
+	TOPO=$1
+	local s
+	for s in a b; do
+		ip netns add "${TOPO}$s"
+		ip link add "${TOPO}${s}0" type veth peer name "${TOPO}${s}1"
+		ip link set "${TOPO}${s}1" netns "${TOPO}$s"
+		ip link set "${TOPO}${s}0" up
+		ip -n "${TOPO}$s" link set "${TOPO}${s}1" up
+		ip -n "${TOPO}$s" link set lo up
+	done
+}
+
+topo_down() {
+	[ -n "${TOPO:-}" ] || return 0
+	ip link del "${TOPO}a0" 2>/dev/null
+	ip link del "${TOPO}b0" 2>/dev/null
+	ip netns del "${TOPO}a" 2>/dev/null
+	ip netns del "${TOPO}b" 2>/dev/null
+	TOPO=
+}
+
+topo_mac() {
+	ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
+}
