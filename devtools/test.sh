@@ -66,7 +66,7 @@ run_flavour release "$top/build"
 # hugepage mappings need ASan to leave the address space layout alone.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	run_flavour asan "$top/build-asan" --suite unit
+	run_flavour asan "$top/build-asan" --suite unit --suite lifecycle
 
 rm -rf /var/run/dpdk/zct* /var/run/dpdk/zcat* 2>/dev/null
 echo "$passed passed, $failed failed, $skipped skipped"

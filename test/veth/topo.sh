@@ -24,6 +24,9 @@ topo_up() {
 		ip netns add "${TOPO}$s"
 		ip link add "${TOPO}${s}0" type veth peer name "${TOPO}${s}1"
 		ip link set "${TOPO}${s}1" netns "${TOPO}$s"
+		# Quiet links: no IPv6 neighbour discovery or MLD among the test frames.
+		sysctl -qw "net.ipv6.conf.${TOPO}${s}0.disable_ipv6=1"
+		ip netns exec "${TOPO}$s" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 		ip link set "${TOPO}${s}0" up
 		ip -n "${TOPO}$s" link set "${TOPO}${s}1" up
 		ip -n "${TOPO}$s" link set lo up

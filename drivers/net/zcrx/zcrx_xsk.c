@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
 
@@ -25,6 +26,8 @@
 #define ZCRX_FRAME_MIN 2048
 #define ZCRX_FRAME_MAX 4096
 #define ZCRX_UMEM_RING 4096
+#define ZCRX_BIND_TRIES 50
+#define ZCRX_BIND_RETRY_US (20 * 1000)
 
 /* UMEMs by area: every socket over an area shares its UMEM (XDP_SHARED_UMEM). */
 static TAILQ_HEAD(, zcrx_umem) umems = TAILQ_HEAD_INITIALIZER(umems);
@@ -243,9 +246,27 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 		qp->umem = NULL;
 		return ret;
 	}
-	ret = xsk_socket__create_shared(&qp->xsk, zd->if_name, qp->xsk_queue, qp->umem->umem,
-					&rxq->rx, txq ? &txq->tx : NULL, &rxq->fq,
-					txq ? &txq->cq : &qp->spare_cq, &cfg);
+	/*
+	 * The kernel releases a closed socket's hold on the queue from a work item:
+	 * right after a stop, binding again may see EBUSY for a moment. A failed
+	 * attempt unmaps the rings libxdp created with the UMEM, so a UMEM that only
+	 * this socket uses is made anew before trying again.
+	 */
+	for (int tries = 0;; tries++) {
+		ret = xsk_socket__create_shared(&qp->xsk, zd->if_name, qp->xsk_queue,
+						qp->umem->umem, &rxq->rx, txq ? &txq->tx : NULL,
+						&rxq->fq, txq ? &txq->cq : &qp->spare_cq, &cfg);
+		if (ret != -EBUSY || tries == ZCRX_BIND_TRIES)
+			break;
+		rte_delay_us_sleep(ZCRX_BIND_RETRY_US);
+		if (qp->umem->refcnt == 1) {
+			umem_put(qp->umem);
+			qp->umem = umem_get(rxq->frames.zp->area, frame_size(rxq->frames.zp));
+			if (qp->umem == NULL)
+				return -ENOMEM;
+			zcrx_umem_add_pool(qp->umem, rxq->frames.zp);
+		}
+	}
 	if (ret != 0) {
 		ZCRX_LOG(ERR, "%s queue %u: cannot create the AF_XDP socket: %s%s\n",
 			 zd->if_name, qp->xsk_queue, strerror(-ret),

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Runs test_zcrx_lifecycle on a veth pair: frames come from a namespace.
+#   lifecycle_test.sh BUILD_DIR huge|no-huge
+set -u
+build=$1 mode=$2
+here=$(dirname "$0")
+. "$here/topo.sh"
+topo_skip_unless_able
+if [ "$mode" = huge ] && [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt 64 ]; then
+	echo "SKIP: fewer than 64 free hugepages"
+	exit 77
+fi
+trap topo_down EXIT
+topo_up "zl$$"
+send="ip netns exec ${TOPO}a python3 $here/frames.py send ${TOPO}a1 $(cat /sys/class/net/${TOPO}a0/address) 64 >/dev/null"
+"$build/test/test_zcrx_lifecycle" "--$mode" -l 0,1 \
+	-d "$build/drivers/net/zcrx/libzc_net_zcrx.so" -- "${TOPO}a0" "$send"
