@@ -4,11 +4,15 @@
 
   frames.py send IFACE DST_MAC COUNT
   frames.py recv IFACE COUNT TIMEOUT_S
+  frames.py send-udp IFACE DST_MAC DST_IP COUNT
+  frames.py recv-udp IFACE COUNT TIMEOUT_S TTL
 
-Frames use the local experimental ethertype 0x88b5; each carries a sequence number
-and a payload derived from it, in sizes from 60 to 1514 bytes, so the receiver can
-check every byte. recv exits 0 only if every sequence number arrived exactly once
-and intact, and prints what it saw.
+Raw frames use the local experimental ethertype 0x88b5; each carries a sequence
+number and a payload derived from it, in sizes from 60 to 1514 bytes, so the
+receiver can check every byte. UDP frames (IPv4, ports 9000->9001) carry the same
+kind of payload; recv-udp also checks the TTL a router left and both checksums.
+recv and recv-udp exit 0 only if every sequence number arrived exactly once and
+intact, and print what they saw.
 """
 import socket
 import struct
@@ -64,8 +68,77 @@ def recv(iface, count, timeout):
     sys.exit(0 if len(seen) == count and bad == 0 and dup == 0 else 1)
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def udp_frame(src_mac, dst_mac, dst_ip, seq):
+    src_ip = socket.inet_aton("10.99.0.2")
+    dst_ip = socket.inet_aton(dst_ip)
+    data = struct.pack("!I", seq) + payload(seq, (seq * 13) % 1000 + 18)
+    udp_len = 8 + len(data)
+    pseudo = src_ip + dst_ip + struct.pack("!BBH", 0, 17, udp_len)
+    udp = struct.pack("!HHHH", 9000, 9001, udp_len, 0) + data
+    udp = udp[:6] + struct.pack("!H", csum(pseudo + udp) or 0xFFFF) + udp[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, seq & 0xFFFF, 0, 64, 17, 0,
+                     src_ip, dst_ip)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return dst_mac + src_mac + struct.pack("!H", 0x0800) + ip + udp
+
+
+def send_udp(iface, dst, dst_ip, count):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    src = s.getsockname()[4]
+    dst = bytes.fromhex(dst.replace(":", ""))
+    for seq in range(count):
+        s.send(udp_frame(src, dst, dst_ip, seq))
+        if seq % 32 == 31:
+            time.sleep(0.001)
+    print(f"sent {count} UDP frames to {dst_ip}")
+
+
+def recv_udp(iface, count, timeout, ttl):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    s.bind((iface, 0))
+    s.settimeout(0.2)
+    seen, bad, dup = set(), 0, 0
+    end = time.time() + timeout
+    while time.time() < end and len(seen) < count:
+        try:
+            f = s.recv(4096)
+        except socket.timeout:
+            continue
+        ip = f[14:34]
+        if len(f) < 46 or ip[9] != 17 or struct.unpack("!H", f[34:36])[0] != 9000:
+            continue
+        udp = f[34:]
+        seq = struct.unpack("!I", udp[8:12])[0]
+        pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(udp))
+        ok = (ip[8] == ttl and csum(ip) == 0 and csum(pseudo + udp) == 0 and
+              udp[12:] == payload(seq, len(udp) - 12))
+        if not ok:
+            bad += 1
+        elif seq in seen:
+            dup += 1
+        else:
+            seen.add(seq)
+    print(f"received {len(seen)}/{count} UDP intact (TTL {ttl}), {bad} bad, {dup} duplicate")
+    sys.exit(0 if len(seen) == count and bad == 0 and dup == 0 else 1)
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "send":
+    cmd = sys.argv[1]
+    if cmd == "send":
         send(sys.argv[2], sys.argv[3], int(sys.argv[4]))
-    else:
+    elif cmd == "recv":
         recv(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    elif cmd == "send-udp":
+        send_udp(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    else:
+        recv_udp(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# dpdk-testpmd's forwarding modes over two net_zcrx ports, one session:
+# rxonly, io, mac and csum must forward the frames namespace a sends, txonly must
+# reach namespace b, and show port info / stats / xstats must describe the ports.
+#   testpmd_modes.sh BUILD_DIR
+set -u
+build=$1
+here=$(dirname "$0")
+. "$here/topo.sh"
+topo_skip_unless_able
+command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not found"; exit 77; }
+
+tmp=$(mktemp -d)
+cleanup() { [ -n "${tp:-}" ] && kill "$tp" 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$tmp"; }
+trap cleanup EXIT
+topo_up "zm$$"
+mem=(--in-memory)
+[ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 128 ] || mem=(--no-huge -m 1024 --file-prefix "zm$$")
+mkfifo "$tmp/cmd"
+stdbuf -oL dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool \
+	-d "$build/drivers/mempool/zcpool/libzc_mempool_zcpool.so" \
+	-d "$build/drivers/net/zcrx/libzc_net_zcrx.so" \
+	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
+	-- -i <"$tmp/cmd" >"$tmp/out" 2>&1 &
+tp=$!
+exec 3>"$tmp/cmd"
+prompt() { # wait until testpmd has printed its prompt N times
+	for _ in $(seq 150); do [ "$(grep -o "testpmd>" "$tmp/out" | wc -l)" -ge "$1" ] && return 0; sleep 0.2; done
+	cat "$tmp/out"; echo "FAIL: testpmd stopped answering"; exit 1
+}
+n=1; prompt $n
+cmd() { echo "$1" >&3; n=$((n + 1)); prompt $n; }
+bmac=$(topo_mac "${TOPO}b" "${TOPO}b1")
+rx_b() { ip -n "${TOPO}b" -s -j link show "${TOPO}b1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+
+for mode in rxonly io mac csum; do
+	cmd "set fwd $mode"
+	cmd "start"
+	ip netns exec "${TOPO}a" python3 "$here/frames.py" send "${TOPO}a1" "$bmac" 500 >/dev/null
+	sleep 0.5
+	cmd "stop"
+	# RX-packets of the last "Accumulated forward statistics" block.
+	got=$(awk '/Accumulated forward statistics/ {blk = 1; v = ""}
+		blk && /RX-packets:/ && v == "" {v = $2} END {print v}' "$tmp/out")
+	[ "${got:-0}" -ge 500 ] || { cat "$tmp/out"; echo "FAIL: $mode received ${got:-0} of 500"; exit 1; }
+	echo "ok: $mode forwarded ${got} packets"
+done
+
+before=$(rx_b)
+cmd "set fwd txonly"
+cmd "start"
+sleep 1
+cmd "stop"
+after=$(rx_b)
+[ $((after - before)) -ge 100 ] || { echo "FAIL: txonly: namespace b saw $((after - before)) packets"; exit 1; }
+echo "ok: txonly reached namespace b ($((after - before)) packets)"
+
+cmd "show port info 0"
+cmd "show port stats 0"
+cmd "show port xstats 1"
+grep -q "Driver name: net_zcrx" "$tmp/out" || { echo "FAIL: port info"; exit 1; }
+grep -q "xdp_q0_rx_ring_full" "$tmp/out" || { echo "FAIL: xstats"; exit 1; }
+grep -qE "tx_q0_zero_copy: [1-9]" "$tmp/out" || { echo "FAIL: no zero-copy sends counted"; exit 1; }
+echo "quit" >&3
+exec 3>&-
+wait "$tp"; tp=
+echo "PASS: testpmd rxonly, io, mac, csum and txonly over net_zcrx"
