@@ -122,6 +122,11 @@ struct zc_pool_stats {
 	uint64_t recycle_cached; /**< Returned into an lcore cache. */
 	uint64_t recycle_cache_full; /**< Flushes of a full lcore cache (calls). */
 	uint64_t recycle_ring;  /**< Returned or flushed to the shared ring. */
+	/**
+	 * Frees refused because the buffer was already handed back to the kernel
+	 * (returned through a net_zcrx refill ring, then freed as well).
+	 */
+	uint64_t release_refused;
 	uint64_t inflight;      /**< Buffers held outside the pool and all caches. */
 };
 

@@ -124,11 +124,35 @@ lcache_flush(struct zcpool *zp, struct zcpool_lcache *c)
 	c->len = 0;
 }
 
-static int
-zcpool_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
+/*
+ * Tracked pools: a freed buffer becomes FREE, unless the kernel holds it (the
+ * application returned it through a refill ring and freed it too): that one
+ * stays out of the pool. Returns how many of objs may enter the pool, after
+ * moving them to the front of tmp when some may not.
+ */
+static __rte_noinline unsigned int
+track_release(struct zcpool *zp, void * const *objs, unsigned int n, void **tmp,
+	      unsigned int lcore)
 {
-	struct zcpool *zp = zcpool_of(mp);
-	unsigned int lcore = rte_lcore_id();
+	unsigned int i, ok = 0;
+
+	for (i = 0; i < n; i++) {
+		uint8_t *st = &zp->buf_state[zcpool_mbuf_slot(zp, objs[i])];
+
+		if (unlikely(__atomic_exchange_n(st, ZCPOOL_BUF_FREE, __ATOMIC_ACQ_REL) ==
+			     ZCPOOL_BUF_KERNEL)) {
+			__atomic_store_n(st, ZCPOOL_BUF_KERNEL, __ATOMIC_RELAXED);
+			COUNT(zp, lcore, release_refused, 1);
+			continue;
+		}
+		tmp[ok++] = objs[i];
+	}
+	return ok;
+}
+
+static inline int
+enqueue_objs(struct zcpool *zp, void * const *objs, unsigned int n, unsigned int lcore)
+{
 	struct zcpool_lcache *c = lcache_get(zp, n, lcore);
 
 	if (unlikely(c == NULL))
@@ -140,6 +164,32 @@ zcpool_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
 	c->stats.recycle_cached += n;
 	lcache_exit(c);
 	return 0;
+}
+
+static __rte_noinline int
+enqueue_tracked(struct zcpool *zp, void * const *objs, unsigned int n, unsigned int lcore)
+{
+	void *tmp[ZCPOOL_LCACHE_MAX];
+	unsigned int done, k, ok;
+
+	for (done = 0; done < n; done += k) {
+		k = RTE_MIN(n - done, RTE_DIM(tmp));
+		ok = track_release(zp, &objs[done], k, tmp, lcore);
+		if (ok != 0)
+			enqueue_objs(zp, tmp, ok, lcore);
+	}
+	return 0;
+}
+
+static int
+zcpool_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
+{
+	struct zcpool *zp = zcpool_of(mp);
+	unsigned int lcore = rte_lcore_id();
+
+	if (unlikely(zp->buf_state != NULL))
+		return enqueue_tracked(zp, objs, n, lcore);
+	return enqueue_objs(zp, objs, n, lcore);
 }
 
 /*
@@ -380,6 +430,7 @@ zcpool_free(struct rte_mempool *mp)
 		zc_area_put(zp->area);
 	}
 	rte_ring_free(zp->ring);
+	rte_free(zp->buf_state);
 	rte_free(zp->slot_obj);
 	rte_free(zp);
 	mp->pool_data = NULL;
@@ -508,6 +559,22 @@ zcpool_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_
 		count++;
 	}
 	return count;
+}
+
+int
+zcpool_track(struct rte_mempool *mp)
+{
+	struct zcpool *zp;
+
+	if (!zc_pool_is_zcpool(mp) || zcpool_of(mp)->area == NULL || !zcpool_of(mp)->pktmbuf ||
+	    mp->cache_size != 0)
+		return -EINVAL;
+	zp = zcpool_of(mp);
+	if (zp->buf_state != NULL)
+		return 0;
+	zp->buf_state = rte_zmalloc_socket("zcpool_state", zp->nb_slots, RTE_CACHE_LINE_SIZE,
+					   mp->socket_id);
+	return zp->buf_state != NULL ? 0 : -ENOMEM;
 }
 
 const struct rte_mempool_ops zcpool_ops = {

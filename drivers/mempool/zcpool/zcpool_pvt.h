@@ -41,6 +41,7 @@ struct zcpool_counters {
 	uint64_t recycle_cached;
 	uint64_t recycle_cache_full;
 	uint64_t recycle_ring;
+	uint64_t release_refused;   /* Frees of a buffer the kernel holds. */
 };
 
 /*
@@ -71,6 +72,7 @@ struct zcpool {
 	uint32_t buf_hdr;           /* embedded mbufs: header bytes before the buffer. */
 	uint32_t nb_slots;
 	void **slot_obj;            /* Slot -> object; NULL for a hole. */
+	uint8_t *buf_state;         /* Per slot: enum zcpool_buf_state, when tracked. */
 	bool pinned;                /* Headers in host memory, buffers in the area. */
 	bool pktmbuf;               /* Objects are mbufs (buffer after the header). */
 	uint64_t span_off;          /* pinned: the span carved from the area. */
@@ -116,6 +118,35 @@ zcpool_buf_mbuf(const struct zcpool *zp, uint64_t off)
 	if (!zp->pinned)
 		return (struct rte_mbuf *)((char *)zp->area->addr + off - zp->buf_hdr);
 	return zp->slot_obj[zcpool_off_slot(zp, off)];
+}
+
+/*
+ * Who holds each buffer, for pools whose buffers a PMD hands to the application
+ * and takes back through a refill ring (see drivers/net/zcrx). Only buffers the
+ * application holds from a receive (USER) may be returned through the ring, and a
+ * buffer the kernel holds (KERNEL) never enters the pool: so a forged, duplicated
+ * or stale return can never put one buffer in two places.
+ */
+enum zcpool_buf_state {
+	ZCPOOL_BUF_FREE = 0,   /* In the pool, or allocated from it. */
+	ZCPOOL_BUF_KERNEL,     /* In a fill ring or being received. */
+	ZCPOOL_BUF_USER,       /* Delivered to the application by a receive. */
+	ZCPOOL_BUF_TX,         /* Being sent in place. */
+};
+
+/*
+ * Start tracking buffer states (idempotent). Needs a pool without a DPDK mempool
+ * cache, so that every free reaches the driver. 0, -EINVAL or -ENOMEM.
+ */
+__rte_internal
+int zcpool_track(struct rte_mempool *mp);
+
+/* Slot of an mbuf of this (pktmbuf) pool, O(1). */
+static inline uint32_t
+zcpool_mbuf_slot(const struct zcpool *zp, const struct rte_mbuf *m)
+{
+	return zcpool_off_slot(zp, (uint64_t)((const char *)m->buf_addr -
+					     (const char *)zp->area->addr));
 }
 
 /* Buffers outside the pool and every cache (exact while idle). */

@@ -40,6 +40,7 @@ counters_add(struct zcpool_counters *sum, const struct zcpool_counters *c)
 	sum->recycle_cached += __atomic_load_n(&c->recycle_cached, __ATOMIC_RELAXED);
 	sum->recycle_cache_full += __atomic_load_n(&c->recycle_cache_full, __ATOMIC_RELAXED);
 	sum->recycle_ring += __atomic_load_n(&c->recycle_ring, __ATOMIC_RELAXED);
+	sum->release_refused += __atomic_load_n(&c->release_refused, __ATOMIC_RELAXED);
 }
 
 static void
@@ -59,6 +60,7 @@ stats_read(const struct zcpool *zp, struct zc_pool_stats *stats)
 	stats->recycle_cached = sum.recycle_cached;
 	stats->recycle_cache_full = sum.recycle_cache_full;
 	stats->recycle_ring = sum.recycle_ring;
+	stats->release_refused = sum.release_refused;
 	stats->inflight = zcpool_held(zp->mp);
 }
 
@@ -128,6 +130,7 @@ tel_pool_info(const struct zcpool *zp, struct rte_tel_data *d)
 	zc_tel_dict_add_u64(d, "recycle_cached", s.recycle_cached);
 	zc_tel_dict_add_u64(d, "recycle_cache_full", s.recycle_cache_full);
 	zc_tel_dict_add_u64(d, "recycle_ring", s.recycle_ring);
+	zc_tel_dict_add_u64(d, "release_refused", s.release_refused);
 	zc_tel_dict_add_u64(d, "inflight", s.inflight);
 }
 

@@ -20,11 +20,12 @@
 #define ARG_IFACE "iface"
 #define ARG_START_QUEUE "start_queue"
 #define ARG_QUEUE_COUNT "queue_count"
+#define ARG_RQ_ENTRIES "rq_entries"
 #define ARG_BUSY_BUDGET "busy_budget"
 #define ARG_FORCE_COPY "force_copy"
 
 static const char * const valid_args[] = {
-	ARG_IFACE, ARG_START_QUEUE, ARG_QUEUE_COUNT, ARG_BUSY_BUDGET,
+	ARG_IFACE, ARG_START_QUEUE, ARG_QUEUE_COUNT, ARG_RQ_ENTRIES, ARG_BUSY_BUDGET,
 	ARG_FORCE_COPY, NULL
 };
 
@@ -64,6 +65,7 @@ get_iface(const char *key, const char *value, void *out)
 	}
 UINT_HANDLER(get_queue, 0, 65535)
 UINT_HANDLER(get_count, 1, ZCRX_MAX_QUEUES)
+UINT_HANDLER(get_rq, 0, ZCRX_RQ_MAX)
 UINT_HANDLER(get_budget, 0, 65535)
 UINT_HANDLER(get_bool, 0, 1)
 
@@ -116,7 +118,7 @@ zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 {
 	const char *args = rte_vdev_device_args(vdev);
 	struct rte_kvargs *kv;
-	unsigned long start = 0, count = 1, budget = 0, copy = 0;
+	unsigned long start = 0, count = 1, rq = ZCRX_RQ_DEFAULT, budget = 0, copy = 0;
 	int ret;
 
 	unsigned int i, k;
@@ -131,7 +133,7 @@ zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 			if (strcmp(kv->pairs[i].key, valid_args[k]) == 0)
 				break;
 		if (valid_args[k] == NULL) {
-			ZCRX_LOG(ERR, "%s: unknown devarg '%s'; valid: iface, start_queue, queue_count, busy_budget, force_copy\n",
+			ZCRX_LOG(ERR, "%s: unknown devarg '%s'; valid: iface, start_queue, queue_count, rq_entries, busy_budget, force_copy\n",
 				 rte_vdev_device_name(vdev), kv->pairs[i].key);
 			ret = -EINVAL;
 			goto out;
@@ -148,11 +150,20 @@ zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 	if (ret == 0)
 		ret = rte_kvargs_process(kv, ARG_QUEUE_COUNT, get_count, &count);
 	if (ret == 0)
+		ret = rte_kvargs_process(kv, ARG_RQ_ENTRIES, get_rq, &rq);
+	if (ret == 0)
 		ret = rte_kvargs_process(kv, ARG_BUSY_BUDGET, get_budget, &budget);
 	if (ret == 0)
 		ret = rte_kvargs_process(kv, ARG_FORCE_COPY, get_bool, &copy);
 	if (ret != 0)
 		goto out;
+	if ((rq & (rq - 1)) != 0) {
+		ZCRX_LOG(ERR, "rq_entries=%lu: must be 0 (no refill ring) or a power of two up to %d\n",
+			 rq, ZCRX_RQ_MAX);
+		ret = -EINVAL;
+		goto out;
+	}
+	zd->rq_entries = rq;
 	zd->start_queue = start;
 	zd->queue_count = count;
 	zd->busy_budget = budget;

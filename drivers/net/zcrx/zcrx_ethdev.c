@@ -237,6 +237,8 @@ zcrx_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct zcrx_dev *zd = zcrx_dev(dev);
 
+	if (zd->qp[qid].rxq != NULL)
+		zcrx_rq_detach(zd->qp[qid].rxq);
 	rte_free(zd->qp[qid].rxq);
 	zd->qp[qid].rxq = NULL;
 	dev->data->rx_queues[qid] = NULL;
@@ -271,8 +273,6 @@ zcrx_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq = rte_zmalloc_socket("zcrx_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE, socket_id);
 	if (rxq == NULL)
 		return -ENOMEM;
-	if (zd->qp[qid].rxq != NULL)
-		zcrx_rx_queue_release(dev, qid);
 	rxq->frames = frames;
 	rxq->mp = mp;
 	rxq->copy = copy;
@@ -280,6 +280,13 @@ zcrx_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->queue_id = qid;
 	rxq->nb_desc = rte_align32pow2(nb_desc ? nb_desc : ZCRX_DEFAULT_RING);
 	rxq->qp = &zd->qp[qid];
+	if (zd->qp[qid].rxq != NULL)
+		zcrx_rx_queue_release(dev, qid);
+	ret = zcrx_rq_attach(zd, rxq);
+	if (ret < 0) {
+		rte_free(rxq);
+		return ret;
+	}
 	zd->qp[qid].rxq = rxq;
 	zd->qp[qid].xsk_queue = zd->start_queue + qid;
 	dev->data->rx_queues[qid] = rxq;
@@ -431,4 +438,4 @@ static struct rte_vdev_driver zcrx_vdev = {
 
 RTE_PMD_REGISTER_VDEV(net_zcrx, zcrx_vdev);
 RTE_PMD_REGISTER_PARAM_STRING(net_zcrx,
-	"iface=<string> start_queue=<int> queue_count=<int> busy_budget=<int> force_copy=<0|1>");
+	"iface=<string> start_queue=<int> queue_count=<int> rq_entries=<int> busy_budget=<int> force_copy=<0|1>");

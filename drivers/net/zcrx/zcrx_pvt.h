@@ -34,6 +34,8 @@ extern int zcrx_logtype;
 #define ZCRX_DEFAULT_RING 2048
 #define ZCRX_BURST 64
 #define ZCRX_UMEM_POOLS 8
+#define ZCRX_RQ_DEFAULT 4096
+#define ZCRX_RQ_MAX 32768   /* As io_uring zcrx. */
 
 /* One UMEM per area; sockets on any netdev and queue share it. */
 struct zcrx_umem {
@@ -63,6 +65,9 @@ struct zcrx_rxq_stats {
 	uint64_t bytes;
 	uint64_t fill_from_pool;  /* Fill-ring buffers taken from the pool. */
 	uint64_t fill_empty;      /* Fill attempts the pool could not serve. */
+	uint64_t rq_refill;       /* Fill-ring buffers taken from the refill ring. */
+	uint64_t rq_invalid;      /* Refill entries naming no buffer of the queue. */
+	uint64_t rq_not_owned;    /* Refill entries for buffers the app did not hold. */
 };
 
 struct zcrx_txq_stats {
@@ -74,6 +79,7 @@ struct zcrx_txq_stats {
 	uint64_t linearised;      /* Chains copied into one frame. */
 	uint64_t drop_nobuf;      /* No frame to copy into. */
 	uint64_t drop_too_long;   /* Longer than a frame. */
+	uint64_t not_owned;       /* Sent buffers the kernel already held (refused). */
 };
 
 struct zcrx_rxq {
@@ -89,6 +95,7 @@ struct zcrx_rxq {
 	uint32_t in_kernel;       /* Buffers in the fill ring or being received. */
 	int fd;
 	struct zcrx_rxq_stats stats;
+	struct zcrx_rq *rq;       /* Refill ring, when the pool allows one. */
 	struct zcrx_qp *qp;
 };
 
@@ -123,6 +130,7 @@ struct zcrx_dev {
 	int if_index;
 	uint16_t start_queue;
 	uint16_t queue_count;
+	uint32_t rq_entries;      /* Refill ring size (0: none). */
 	int busy_budget;
 	bool force_copy;
 	int xsks_map_fd;          /* libxdp's redirect map on the netdev. */
@@ -168,6 +176,22 @@ uint16_t zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 unsigned int zcrx_fill(struct zcrx_rxq *rxq, unsigned int n);
 void zcrx_tx_complete(struct zcrx_txq *txq);
+
+/* Refill ring (zcrx_rq.c). */
+struct zc_rx_cpl;
+int zcrx_rq_attach(struct zcrx_dev *zd, struct zcrx_rxq *rxq);
+void zcrx_rq_detach(struct zcrx_rxq *rxq);
+unsigned int zcrx_rq_refill(struct zcrx_rxq *rxq, unsigned int n);
+uint16_t zcrx_rx_cpl(struct zcrx_rxq *rxq, struct zc_rx_cpl *cpl, uint16_t n);
+uint32_t zcrx_rq_full_count(const struct zcrx_rxq *rxq);
+
+/* Record who holds a buffer of a tracked pool (no-op otherwise). */
+static inline void
+zcrx_buf_state(const struct zcpool *zp, const struct rte_mbuf *m, enum zcpool_buf_state st)
+{
+	if (zp->buf_state != NULL)
+		__atomic_store_n(&zp->buf_state[zcpool_mbuf_slot(zp, m)], st, __ATOMIC_RELAXED);
+}
 
 /* Counters (zcrx_stats.c). */
 int zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);

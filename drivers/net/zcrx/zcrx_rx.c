@@ -9,6 +9,7 @@
 #include <rte_net.h>
 #include <rte_prefetch.h>
 
+#include "zc_rq.h"
 #include "zcrx_pvt.h"
 
 /*
@@ -21,11 +22,16 @@
 unsigned int
 zcrx_fill(struct zcrx_rxq *rxq, unsigned int n)
 {
+	const struct zcpool *zp = rxq->frames.zp;
 	struct rte_mbuf *bufs[ZCRX_BURST];
-	unsigned int done = 0, b, i;
+	unsigned int done = 0, from_rq = 0, b, i;
 	uint32_t idx = 0;
 
 	n = RTE_MIN(n, xsk_prod_nb_free(&rxq->fq, n));
+	/* Buffers the application gave back come first, as zcrx refills. */
+	if (rxq->rq != NULL)
+		from_rq = zcrx_rq_refill(rxq, n);
+	n -= from_rq;
 	while (done < n) {
 		b = RTE_MIN(n - done, (unsigned int)ZCRX_BURST);
 		if (unlikely(rte_mempool_get_bulk(rxq->frames.mp, (void **)bufs, b) != 0)) {
@@ -33,15 +39,17 @@ zcrx_fill(struct zcrx_rxq *rxq, unsigned int n)
 			break;
 		}
 		xsk_ring_prod__reserve(&rxq->fq, b, &idx);
-		for (i = 0; i < b; i++)
+		for (i = 0; i < b; i++) {
+			zcrx_buf_state(zp, bufs[i], ZCPOOL_BUF_KERNEL);
 			*xsk_ring_prod__fill_addr(&rxq->fq, idx + i) =
 				zcrx_mbuf_addr(&rxq->frames, bufs[i]);
+		}
 		xsk_ring_prod__submit(&rxq->fq, b);
 		done += b;
 	}
 	rxq->stats.fill_from_pool += done;
-	rxq->in_kernel += done;
-	return done;
+	rxq->in_kernel += done + from_rq;
+	return done + from_rq;
 }
 
 /* Software checksum validation, for applications that ask for the offload. */
@@ -148,9 +156,49 @@ zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (unlikely(rxq->copy)) {
 		n = rx_copy(rxq, pkts, n);
 	} else {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			zcrx_buf_state(rxq->frames.zp, pkts[i], ZCPOOL_BUF_USER);
 			rx_finish(rxq, pkts[i]);
+		}
 	}
+	rxq->stats.pkts += n;
+	rxq->stats.bytes += bytes;
+	return n;
+}
+
+/* Receive as completions: the buffers go to the application, no mbuf is touched. */
+uint16_t
+zcrx_rx_cpl(struct zcrx_rxq *rxq, struct zc_rx_cpl *cpl, uint16_t nb)
+{
+	const struct zcpool *zp = rxq->frames.zp;
+	uint16_t area_id = zp->area->id;
+	uint64_t bytes = 0;
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&rxq->rx, RTE_MIN(nb, (uint16_t)ZCRX_BURST), &idx);
+	if (n == 0) {
+		if (xsk_ring_prod__needs_wakeup(&rxq->fq))
+			(void)recvfrom(rxq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		if (unlikely(rxq->in_kernel + ZCRX_BURST <= rxq->nb_desc))
+			zcrx_fill(rxq, ZCRX_BURST);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rxq->rx, idx + i);
+		uint64_t off = xsk_umem__extract_addr(d->addr) - rxq->frames.delta;
+
+		if (zp->buf_state != NULL)
+			__atomic_store_n(&zp->buf_state[zcpool_off_slot(zp, off)],
+					 ZCPOOL_BUF_USER, __ATOMIC_RELAXED);
+		cpl[i].off = zc_area_off_make(area_id, off);
+		cpl[i].len = d->len;
+		cpl[i].data_off = xsk_umem__extract_offset(d->addr);
+		cpl[i].pad = 0;
+		bytes += d->len;
+	}
+	xsk_ring_cons__release(&rxq->rx, n);
+	rxq->in_kernel -= n;
+	zcrx_fill(rxq, n);
 	rxq->stats.pkts += n;
 	rxq->stats.bytes += bytes;
 	return n;

@@ -22,6 +22,9 @@ struct zcrx_xstat {
 static const struct zcrx_xstat rx_xstats[] = {
 	{ "fill_from_pool", offsetof(struct zcrx_rxq, stats.fill_from_pool) },
 	{ "fill_pool_empty", offsetof(struct zcrx_rxq, stats.fill_empty) },
+	{ "rq_refill", offsetof(struct zcrx_rxq, stats.rq_refill) },
+	{ "rq_invalid", offsetof(struct zcrx_rxq, stats.rq_invalid) },
+	{ "rq_not_owned", offsetof(struct zcrx_rxq, stats.rq_not_owned) },
 };
 
 static const struct zcrx_xstat tx_xstats[] = {
@@ -30,6 +33,7 @@ static const struct zcrx_xstat tx_xstats[] = {
 	{ "linearised", offsetof(struct zcrx_txq, stats.linearised) },
 	{ "drop_no_frame", offsetof(struct zcrx_txq, stats.drop_nobuf) },
 	{ "drop_too_long", offsetof(struct zcrx_txq, stats.drop_too_long) },
+	{ "not_owned", offsetof(struct zcrx_txq, stats.not_owned) },
 };
 
 /* The kernel's own counters for a socket (struct xdp_statistics). */
@@ -42,7 +46,8 @@ static const struct zcrx_xstat kernel_xstats[] = {
 	{ "tx_ring_empty_descs", offsetof(struct xdp_statistics, tx_ring_empty_descs) },
 };
 
-#define NB_PER_QUEUE (RTE_DIM(rx_xstats) + RTE_DIM(tx_xstats) + RTE_DIM(kernel_xstats))
+/* Plus rx_qN_rq_full: posts the application could not make, ring full. */
+#define NB_PER_QUEUE (RTE_DIM(rx_xstats) + 1 + RTE_DIM(tx_xstats) + RTE_DIM(kernel_xstats))
 
 static void
 kernel_stats(const struct zcrx_qp *qp, struct xdp_statistics *ks)
@@ -72,6 +77,7 @@ zcrx_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		for (i = 0; i < RTE_DIM(rx_xstats); i++)
 			snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_q%u_%s", q,
 				 rx_xstats[i].name);
+		snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_q%u_rq_full", q);
 		for (i = 0; i < RTE_DIM(tx_xstats); i++)
 			snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_%s", q,
 				 tx_xstats[i].name);
@@ -104,6 +110,8 @@ zcrx_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned 
 			xstats[n].id = n;
 			xstats[n].value = field(qp->rxq, rx_xstats[i].off);
 		}
+		xstats[n].id = n;
+		xstats[n++].value = qp->rxq != NULL ? zcrx_rq_full_count(qp->rxq) : 0;
 		for (i = 0; i < RTE_DIM(tx_xstats); i++, n++) {
 			xstats[n].id = n;
 			xstats[n].value = field(qp->txq, tx_xstats[i].off);

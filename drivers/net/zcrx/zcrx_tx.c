@@ -120,6 +120,15 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			if (out == NULL)
 				continue;
 			off = (char *)out->buf_addr - (char *)u->area->addr;
+		} else if (unlikely(zp->buf_state != NULL) &&
+			   __atomic_exchange_n(&zp->buf_state[zcpool_mbuf_slot(zp, m)],
+					       ZCPOOL_BUF_TX, __ATOMIC_ACQ_REL) ==
+			   ZCPOOL_BUF_KERNEL) {
+			/* Already returned through the refill ring: not the app's to send. */
+			__atomic_store_n(&zp->buf_state[zcpool_mbuf_slot(zp, m)],
+					 ZCPOOL_BUF_KERNEL, __ATOMIC_RELAXED);
+			txq->stats.not_owned++;
+			continue;
 		} else {
 			txq->stats.zero_copy++;
 		}

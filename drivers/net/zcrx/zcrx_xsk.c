@@ -289,6 +289,17 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 	return 0;
 }
 
+/* A frame the kernel held goes back to its pool. */
+static void
+release_frame(struct zcrx_rxq *rxq, uint64_t addr)
+{
+	struct rte_mbuf *m = zcrx_addr_mbuf(&rxq->frames, addr);
+
+	zcrx_buf_state(rxq->frames.zp, m, ZCPOOL_BUF_FREE);
+	rte_mbuf_raw_free(m);
+	rxq->in_kernel--;
+}
+
 /*
  * Give back to the pool every buffer the kernel still holds for this socket:
  * unread receive descriptors and fill-ring entries not consumed yet. Done before
@@ -304,13 +315,13 @@ drain_rx(struct zcrx_rxq *rxq)
 		for (i = 0; i < n; i++) {
 			uint64_t a = xsk_ring_cons__rx_desc(&rxq->rx, idx + i)->addr;
 
-			rte_mbuf_raw_free(zcrx_addr_mbuf(&rxq->frames, xsk_umem__extract_addr(a)));
+			release_frame(rxq, xsk_umem__extract_addr(a));
 		}
 		xsk_ring_cons__release(&rxq->rx, n);
 	}
 	/* Fill entries between the kernel's consumer and our producer are ours. */
 	for (i = __atomic_load_n(fq->consumer, __ATOMIC_ACQUIRE); i != fq->cached_prod; i++)
-		rte_mbuf_raw_free(zcrx_addr_mbuf(&rxq->frames, *xsk_ring_prod__fill_addr(fq, i)));
+		release_frame(rxq, *xsk_ring_prod__fill_addr(fq, i));
 }
 
 void
@@ -329,6 +340,10 @@ zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp)
 	}
 	drain_rx(qp->rxq);
 	xsk_socket__delete(qp->xsk);
+	if (qp->rxq->in_kernel != 0)
+		ZCRX_LOG(WARNING, "%s queue %u: %u buffers taken by the kernel during the stop are lost\n",
+			 zd->if_name, qp->xsk_queue, qp->rxq->in_kernel);
+	qp->rxq->in_kernel = 0;
 	qp->xsk = NULL;
 	umem_put(qp->umem);
 	qp->umem = NULL;

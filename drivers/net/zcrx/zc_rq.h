@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#ifndef ZC_RQ_H
+#define ZC_RQ_H
+
+/**
+ * @file
+ * net_zcrx refill queue: hand received buffers back to a receive queue.
+ *
+ * As with io_uring zero-copy receive, a buffer received on a net_zcrx queue is
+ * named by its 64-bit area offset `(area id << 48) | byte offset`, the
+ * application keeps it as long as it likes, and gives it back by writing an entry
+ * into the queue's refill ring. The PMD refills the AF_XDP fill ring from that
+ * ring first (in batches, before taking buffers from the pool), validating every
+ * entry: a bogus, duplicated or forged entry is skipped and counted, never used.
+ *
+ * The ring is single-producer (one application thread per queue) and
+ * single-consumer (the queue's receive path):
+ *
+ * @code
+ *   entries: [ 0 ][ 1 ][ 2 ][ 3 ][ 4 ][ 5 ][ 6 ][ 7 ]      size 8, mask 7
+ *                       ^head               ^tail
+ *                       |                   |
+ *   consumed by the PMD |  posted, pending  |  free for the application
+ *   (head advances by   |  (tail - head)    |  (size - (tail - head))
+ *    one store per batch)                   (tail advances per post)
+ * @endcode
+ *
+ * The producer writes entries, then publishes the tail with a store-release; the
+ * PMD reads the tail with a load-acquire, then the entries, and publishes its
+ * head once per batch with a store-release. head and tail live on separate cache
+ * lines. Indexes are free-running 32-bit counters; the PMD clamps tail - head to
+ * the ring size, so a corrupted tail cannot make it read past the ring.
+ *
+ * Which buffers may be returned: only those the application holds from a receive
+ * on this queue's area (delivered as mbufs by rte_eth_rx_burst() or as
+ * completions by zc_rx_burst_cpl()), each once. A buffer given back this way must
+ * not be touched, freed or sent afterwards; a free of it is refused by the pool.
+ * A buffer the application freed, sent, or never received is refused by the PMD.
+ *
+ * The refill ring exists only for queues whose pool is a zcpool pool without a
+ * DPDK mempool cache (zc_pktmbuf_pool_create(..., cache_size = 0, ...)): with a
+ * mempool cache, frees would not reach the pool and stale entries could not be
+ * told apart. zcpool's own lcore caches stay in effect.
+ */
+
+#include <errno.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A refill entry (16 bytes), the layout of io_uring's zcrx refill entry. */
+struct zc_rq_entry {
+	uint64_t off;  /**< 64-bit area offset of the buffer's start. */
+	uint32_t len;  /**< Ignored; zero. */
+	uint32_t pad;  /**< Must be zero, or the entry is refused. */
+};
+
+/** A receive completion from zc_rx_burst_cpl(). */
+struct zc_rx_cpl {
+	uint64_t off;      /**< 64-bit area offset of the buffer's start. */
+	uint32_t len;      /**< Packet length. */
+	uint16_t data_off; /**< Packet data starts at off + data_off. */
+	uint16_t pad;
+};
+
+/** A queue's refill ring. Fields marked "PMD" are read-only for applications. */
+struct zc_rq {
+	/** Producer side (application). */
+	uint32_t tail __rte_cache_aligned; /**< Next entry to write. */
+	uint32_t full;         /**< Posts refused because the ring was full. */
+	/** Consumer side (PMD). */
+	uint32_t head __rte_cache_aligned; /**< Next entry the PMD reads. */
+	/** Constant while the ring is attached (PMD). */
+	uint32_t size __rte_cache_aligned; /**< Entries, a power of two. */
+	uint32_t mask;         /**< size - 1. */
+	uint32_t detached;     /**< Non-zero once the queue is gone: posts fail. */
+	uint16_t area_id;      /**< Area of the queue's buffers. */
+	uint16_t port_id;      /**< Port of the queue. */
+	uint16_t queue_id;     /**< Receive queue. */
+	uint64_t area_base;    /**< Address of the area (for mbuf conversion). */
+	uint64_t area_len;     /**< Length of the area. */
+	/** The entries. */
+	struct zc_rq_entry entries[] __rte_cache_aligned;
+};
+
+/**
+ * The refill ring of a receive queue, with a reference for the caller.
+ *
+ * The ring stays valid until zc_rq_put(), even after the queue or the port is
+ * gone (posts then fail with -EPIPE, so held buffers are freed instead).
+ *
+ * @return
+ *   The ring, or NULL with rte_errno set: ENODEV (not a net_zcrx port), EINVAL
+ *   (no such queue or not set up), ENOTSUP (the queue has no refill ring: rq_entries
+ *   is 0, or its pool is not a zcpool pool without a mempool cache).
+ */
+struct zc_rq *zc_rq_get(uint16_t port_id, uint16_t queue_id);
+
+/**
+ * Drop the reference zc_rq_get() gave.
+ */
+void zc_rq_put(struct zc_rq *rq);
+
+/**
+ * Receive without mbufs: completions naming buffers by area offset.
+ *
+ * Each completed buffer is the application's until it returns it through the
+ * refill ring (or frees its mbuf, found with zc_pool_area_off_index() and
+ * zc_pool_index_mbuf()). Do not mix with rte_eth_rx_burst() on the same queue
+ * from different threads.
+ *
+ * @return
+ *   The number of completions written (0 to n), or 0 with rte_errno = ENOTSUP
+ *   when the queue copies packets (its pool is not over the UMEM).
+ */
+uint16_t zc_rx_burst_cpl(uint16_t port_id, uint16_t queue_id, struct zc_rx_cpl *cpl,
+			 uint16_t n);
+
+/** Free entries of a refill ring (producer side). */
+static inline uint32_t
+zc_rq_free_count(const struct zc_rq *rq)
+{
+	/* Read the head before reusing the slots it frees. */
+	return rq->size - (rq->tail - __atomic_load_n(&rq->head, __ATOMIC_ACQUIRE));
+}
+
+/**
+ * Post up to n buffers, by area offset, in one publication.
+ *
+ * @return
+ *   The number posted (those at the front of off[]); the rest stay the caller's
+ *   (free their mbufs). 0 and a count in rq->full when the ring is full; 0 when the
+ *   queue is gone.
+ */
+static inline unsigned int
+zc_rq_post_bulk(struct zc_rq *rq, const uint64_t *off, unsigned int n)
+{
+	uint32_t tail = rq->tail, i;
+
+	if (unlikely(__atomic_load_n(&rq->detached, __ATOMIC_RELAXED)))
+		return 0;
+	n = RTE_MIN(n, zc_rq_free_count(rq));
+	if (unlikely(n == 0)) {
+		rq->full++;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct zc_rq_entry *e = &rq->entries[(tail + i) & rq->mask];
+
+		e->off = off[i];
+		e->len = 0;
+		e->pad = 0;
+	}
+	/* Publish the entries before the tail. */
+	__atomic_store_n(&rq->tail, tail + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+/**
+ * Post one buffer by area offset.
+ *
+ * @return
+ *   0, -ENOSPC when the ring is full (counted in rq->full), -EPIPE when the queue
+ *   is gone. On error the buffer stays the caller's.
+ */
+static inline int
+zc_rq_post(struct zc_rq *rq, uint64_t off)
+{
+	if (zc_rq_post_bulk(rq, &off, 1) == 1)
+		return 0;
+	return __atomic_load_n(&rq->detached, __ATOMIC_RELAXED) ? -EPIPE : -ENOSPC;
+}
+
+/**
+ * 64-bit area offset of a received mbuf's buffer, in O(1).
+ *
+ * @return
+ *   The offset, or UINT64_MAX when the mbuf's buffer is not in the ring's area.
+ */
+static inline uint64_t
+zc_rq_mbuf_off(const struct zc_rq *rq, const struct rte_mbuf *m)
+{
+	uint64_t off = (uint64_t)(uintptr_t)m->buf_addr - rq->area_base;
+
+	if (unlikely(off >= rq->area_len))
+		return UINT64_MAX;
+	return ((uint64_t)rq->area_id << 48) | off;
+}
+
+/**
+ * Return a received mbuf's buffer through the refill ring.
+ *
+ * The mbuf must be a single segment holding one reference, as received. After
+ * success neither the mbuf nor its buffer may be used.
+ *
+ * @return
+ *   0; -ENOSPC (ring full), -EPIPE (queue gone) or -EINVAL (not a buffer of this
+ *   area, chained or shared): then the mbuf is still the caller's to free.
+ */
+static inline int
+zc_rq_post_mbuf(struct zc_rq *rq, struct rte_mbuf *m)
+{
+	uint64_t off = zc_rq_mbuf_off(rq, m);
+
+	if (unlikely(off == UINT64_MAX || m->next != NULL || rte_mbuf_refcnt_read(m) != 1))
+		return -EINVAL;
+	return zc_rq_post(rq, off);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZC_RQ_H */
