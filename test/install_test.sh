@@ -4,11 +4,12 @@
 # What a DPDK user does with the project: meson install into a prefix, build an
 # application with pkg-config (examples/zcpool_hello), run it, and have
 # dpdk-testpmd load the installed driver with --mbuf-pool-ops-name zcpool.
-#   install_test.sh SOURCE_DIR BUILD_DIR
+#   install_test.sh SOURCE_DIR
 set -euo pipefail
 src=$1
-# Not under /tmp: EAL refuses to load plugins below a world-writable directory.
-tmp=$(mktemp -d "$2/install-test.XXXXXX")
+. "$(dirname "$0")/plugins.sh"
+# EAL refuses to load plugins below a world-writable directory: install privately.
+tmp=$(mktemp_private install-test)
 trap 'rm -rf "$tmp"' EXIT
 
 meson setup "$tmp/build" "$src" --prefix="$tmp/prefix" -Dpmd_dir="$tmp/prefix/pmds" \

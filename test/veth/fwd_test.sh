@@ -10,7 +10,9 @@ set -u
 build=$1 mode=$2
 here=$(dirname "$0")
 . "$here/topo.sh"
+. "$here/../plugins.sh"
 topo_skip_unless_able
+plugins_stage "$build"
 command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not found"; exit 77; }
 
 tmp=$(mktemp -d)
@@ -24,8 +26,8 @@ mem=(--in-memory)
 [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 128 ] || mem=(--no-huge -m 1024 --file-prefix "zf$$")
 mkfifo "$tmp/cmd"
 dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" "${ops[@]}" \
-	-d "$build/drivers/mempool/zcpool/libzc_mempool_zcpool.so" \
-	-d "$build/drivers/net/zcrx/libzc_net_zcrx.so" \
+	-d "$ZCPOOL_SO" \
+	-d "$ZCRX_SO" \
 	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
 	-- -i --forward-mode=io --auto-start <"$tmp/cmd" >"$tmp/out" 2>&1 &
 tp=$!

@@ -9,7 +9,9 @@ set -u
 build=$1 mode=$2
 here=$(dirname "$0")
 . "$here/topo.sh"
+. "$here/../plugins.sh"
 topo_skip_unless_able
+plugins_stage "$build"
 command -v dpdk-l3fwd >/dev/null || { echo "SKIP: dpdk-l3fwd not found"; exit 77; }
 
 tmp=$(mktemp -d)
@@ -23,8 +25,8 @@ mem=(--in-memory)
 [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 128 ] || mem=(--no-huge -m 1024 --file-prefix "zr$$")
 bmac=$(topo_mac "${TOPO}b" "${TOPO}b1")
 dpdk-l3fwd -l 1 --no-pci "${mem[@]}" "${ops[@]}" \
-	-d "$build/drivers/mempool/zcpool/libzc_mempool_zcpool.so" \
-	-d "$build/drivers/net/zcrx/libzc_net_zcrx.so" \
+	-d "$ZCPOOL_SO" \
+	-d "$ZCRX_SO" \
 	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
 	-- -p 0x3 --config "(0,0,1),(1,0,1)" --eth-dest "1,$bmac" >"$tmp/out" 2>&1 &
 l3=$!

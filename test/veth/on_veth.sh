@@ -3,7 +3,7 @@
 #
 # Runs a net_zcrx test program on a veth pair whose far end is in a namespace.
 #   on_veth.sh BUILD_DIR huge|no-huge PROGRAM
-# The program gets: --huge|--no-huge -l 0,1 -d <net_zcrx> -- IFACE "SEND COMMAND",
+# The program (linked with net_zcrx) gets: --huge|--no-huge -l 0,1 -- IFACE "SEND COMMAND",
 # where SEND COMMAND makes the namespace send 64 test frames to IFACE.
 set -u
 build=$1 mode=$2 prog=$3
@@ -17,5 +17,4 @@ fi
 trap topo_down EXIT
 topo_up "zv$$"
 send="ip netns exec ${TOPO}a python3 $here/frames.py send ${TOPO}a1 $(cat /sys/class/net/${TOPO}a0/address) 64 >/dev/null"
-"$build/test/$prog" "--$mode" -l 0,1 -d "$build/drivers/net/zcrx/libzc_net_zcrx.so" \
-	-- "${TOPO}a0" "$send"
+"$build/test/$prog" "--$mode" -l 0,1 -- "${TOPO}a0" "$send"
