@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include <zc_pool.h>
+#include <zc_rq.h>
 
 #include "../zc_test.h"
 
@@ -75,6 +76,7 @@ test_lifecycle(void)
 {
 	struct rte_mbuf *held[HOLD], *more[HOLD];
 	struct rte_mempool *mp, *mp2;
+	struct zc_rq *rq;
 	struct zc_area_info info;
 	struct zc_area *area2;
 	char devargs[64];
@@ -87,6 +89,9 @@ test_lifecycle(void)
 				    NULL, SOCKET_ID_ANY);
 	ZC_ASSERT(mp != NULL, "pool: %s", rte_strerror(rte_errno));
 	ZC_ASSERT(port_setup(mp) == 0, "setup");
+	/* The queue's refill ring outlives stops; it is released with the queue. */
+	rq = zc_rq_get(port, 0);
+	ZC_ASSERT(rq != NULL, "refill ring: %s", rte_strerror(rte_errno));
 	ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
 
 	/* Hold buffers across a stop: they stay ours, the rest come back. */
@@ -104,6 +109,8 @@ test_lifecycle(void)
 
 	/* Start again and receive more while still holding the first ones. */
 	ZC_ASSERT(rte_eth_dev_start(port) == 0, "restart");
+	ZC_ASSERT(zc_rq_post_mbuf(rq, held[0]) == 0, "refill ring usable after restart");
+	held[0] = held[--got];
 	ZC_ASSERT(send_frames() == 0, "send");
 	got2 = receive(more, HOLD);
 	ZC_ASSERT(got2 == HOLD, "received %u after restart", got2);
@@ -111,6 +118,8 @@ test_lifecycle(void)
 	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
 
 	/* Re-bind the queue to a pool over another area (as devmem rebinds). */
+	ZC_ASSERT(zc_rq_post_mbuf(rq, held[0]) == 0, "post before re-setup");
+	held[0] = held[--got];
 	area2 = zc_area_create_hugepage("lc_area2", 16 << 20, SOCKET_ID_ANY);
 	ZC_ASSERT(area2 != NULL, "area2");
 	mp2 = zc_pktmbuf_pool_create("lc_pool2", 2048, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -123,6 +132,9 @@ test_lifecycle(void)
 	got2 = receive(more, HOLD);
 	ZC_ASSERT(got2 == HOLD, "received %u on area2", got2);
 	ZC_ASSERT(more[0]->pool == mp2, "received into the new pool");
+	/* The old queue's ring is detached: pending returns went back to the pool. */
+	ZC_ASSERT(zc_rq_post_mbuf(rq, held[0]) == -EPIPE, "post to a released queue");
+	zc_rq_put(rq);
 	zc_area_info_get(area2, &info);
 	ZC_ASSERT(info.nb_devices == 1, "area2 bound to %u devices", info.nb_devices);
 
