@@ -115,9 +115,14 @@ test_lifecycle(void)
 	got2 = receive(more, HOLD);
 	ZC_ASSERT(got2 == HOLD, "received %u after restart", got2);
 	rte_pktmbuf_free_bulk(more, got2);
-	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
 
-	/* Re-bind the queue to a pool over another area (as devmem rebinds). */
+	/*
+	 * Stop only the queue, and re-bind it at run time to a pool over another area
+	 * (as devmem rebinds a dmabuf to a queue).
+	 */
+	ZC_ASSERT(rte_eth_dev_rx_queue_stop(port, 0) == 0, "queue stop");
+	ZC_ASSERT(rte_mempool_avail_count(mp) == NB_MBUF - got,
+		  "after queue stop %u available, %u held", rte_mempool_avail_count(mp), got);
 	ZC_ASSERT(zc_rq_post_mbuf(rq, held[0]) == 0, "post before re-setup");
 	held[0] = held[--got];
 	area2 = zc_area_create_hugepage("lc_area2", 16 << 20, SOCKET_ID_ANY);
@@ -127,7 +132,7 @@ test_lifecycle(void)
 	ZC_ASSERT(mp2 != NULL, "pool2");
 	ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, mp2) == 0,
 		  "re-setup with another pool");
-	ZC_ASSERT(rte_eth_dev_start(port) == 0, "start on area2");
+	ZC_ASSERT(rte_eth_dev_rx_queue_start(port, 0) == 0, "queue start on area2");
 	ZC_ASSERT(send_frames() == 0, "send");
 	got2 = receive(more, HOLD);
 	ZC_ASSERT(got2 == HOLD, "received %u on area2", got2);

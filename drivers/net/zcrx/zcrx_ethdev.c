@@ -146,6 +146,9 @@ zcrx_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->rx_desc_lim.nb_align = 64;
 	info->tx_desc_lim = info->rx_desc_lim;
 	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
+	/* A stopped queue can be set up again (bound to another pool) at run time. */
+	info->dev_capa = RTE_ETH_DEV_CAPA_RUNTIME_RX_QUEUE_SETUP |
+			 RTE_ETH_DEV_CAPA_RUNTIME_TX_QUEUE_SETUP;
 	return 0;
 }
 
@@ -172,6 +175,55 @@ zcrx_ptypes(struct rte_eth_dev *dev)
 	return ptypes;
 }
 
+/*
+ * A queue pair is one socket: starting or stopping either queue of a pair starts
+ * or stops both. Starting binds the pool's area to the device (the UMEM); stopping
+ * returns every buffer the kernel held and unbinds it; the memory stays.
+ */
+static int
+qp_start(struct rte_eth_dev *dev, uint16_t q)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	struct zcrx_qp *qp = &zd->qp[q];
+	int ret;
+
+	if (qp->started)
+		return 0;
+	if (qp->rxq == NULL) {
+		ZCRX_LOG(ERR, "%s: rx queue %u is not set up\n", zd->if_name, q);
+		return -EINVAL;
+	}
+	qp->rxq->csum = (dev->data->dev_conf.rxmode.offloads & ZCRX_RX_OFFLOADS) != 0;
+	ret = zc_area_bind(qp->rxq->frames.zp->area, zd->dev);
+	if (ret < 0)
+		return ret;
+	ret = zcrx_qp_open(zd, qp);
+	if (ret < 0) {
+		zc_area_unbind(qp->rxq->frames.zp->area, zd->dev);
+		return ret;
+	}
+	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	if (q < dev->data->nb_tx_queues)
+		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	return 0;
+}
+
+static int
+qp_stop(struct rte_eth_dev *dev, uint16_t q)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	struct zcrx_qp *qp = &zd->qp[q];
+
+	if (qp->started) {
+		zcrx_qp_close(zd, qp);
+		zc_area_unbind(qp->rxq->frames.zp->area, zd->dev);
+	}
+	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	if (q < dev->data->nb_tx_queues)
+		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
 static int
 zcrx_dev_start(struct rte_eth_dev *dev)
 {
@@ -180,56 +232,56 @@ zcrx_dev_start(struct rte_eth_dev *dev)
 	int ret;
 
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		struct zcrx_qp *qp = &zd->qp[q];
-
-		if (qp->rxq == NULL) {
-			ZCRX_LOG(ERR, "%s: rx queue %u is not set up\n", zd->if_name, q);
-			ret = -EINVAL;
-			goto err;
-		}
-		qp->rxq->csum = (dev->data->dev_conf.rxmode.offloads & ZCRX_RX_OFFLOADS) != 0;
-		ret = zc_area_bind(qp->rxq->frames.zp->area, zd->dev);
-		if (ret == 0) {
-			ret = zcrx_qp_open(zd, qp);
-			if (ret < 0)
-				zc_area_unbind(qp->rxq->frames.zp->area, zd->dev);
-		}
+		/* Deferred queues wait for rte_eth_dev_rx_queue_start(). */
+		if (zd->qp[q].rxq != NULL && zd->qp[q].rxq->deferred)
+			continue;
+		ret = qp_start(dev, q);
 		if (ret < 0)
 			goto err;
-		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 	}
 	dev->data->dev_started = 1;
 	zcrx_link_update(dev, 0);
 	return 0;
 err:
-	while (q-- > 0) {
-		zcrx_qp_close(zd, &zd->qp[q]);
-		zc_area_unbind(zd->qp[q].rxq->frames.zp->area, zd->dev);
-	}
+	while (q-- > 0)
+		qp_stop(dev, q);
 	return ret;
 }
 
 static int
 zcrx_dev_stop(struct rte_eth_dev *dev)
 {
-	struct zcrx_dev *zd = zcrx_dev(dev);
 	uint16_t q;
 
-	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		struct zcrx_qp *qp = &zd->qp[q];
-
-		if (!qp->started)
-			continue;
-		zcrx_qp_close(zd, qp);
-		/* The DMA mapping (UMEM) goes with the socket; the memory stays. */
-		zc_area_unbind(qp->rxq->frames.zp->area, zd->dev);
-		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	}
+	for (q = 0; q < dev->data->nb_rx_queues; q++)
+		qp_stop(dev, q);
 	dev->data->dev_started = 0;
 	zcrx_link_update(dev, 0);
 	return 0;
+}
+
+static int
+zcrx_rx_queue_start(struct rte_eth_dev *dev, uint16_t q)
+{
+	return qp_start(dev, q);
+}
+
+static int
+zcrx_rx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
+{
+	return qp_stop(dev, q);
+}
+
+static int
+zcrx_tx_queue_start(struct rte_eth_dev *dev, uint16_t q)
+{
+	return qp_start(dev, q);
+}
+
+static int
+zcrx_tx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
+{
+	return qp_stop(dev, q);
 }
 
 static void
@@ -265,7 +317,6 @@ zcrx_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	bool copy;
 	int ret;
 
-	RTE_SET_USED(conf);
 	/* Decide whether the pool's memory can be used before touching anything. */
 	ret = zcrx_frames_check(zd, qid, mp, &frames, &copy);
 	if (ret < 0)
@@ -279,6 +330,7 @@ zcrx_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	rxq->port_id = dev->data->port_id;
 	rxq->queue_id = qid;
 	rxq->nb_desc = rte_align32pow2(nb_desc ? nb_desc : ZCRX_DEFAULT_RING);
+	rxq->deferred = conf != NULL && conf->rx_deferred_start;
 	rxq->qp = &zd->qp[qid];
 	if (zd->qp[qid].rxq != NULL)
 		zcrx_rx_queue_release(dev, qid);
@@ -345,6 +397,10 @@ static const struct eth_dev_ops zcrx_ops = {
 	.allmulticast_enable = zcrx_allmulticast_enable,
 	.allmulticast_disable = zcrx_allmulticast_disable,
 	.mtu_set = zcrx_mtu_set,
+	.rx_queue_start = zcrx_rx_queue_start,
+	.rx_queue_stop = zcrx_rx_queue_stop,
+	.tx_queue_start = zcrx_tx_queue_start,
+	.tx_queue_stop = zcrx_tx_queue_stop,
 	.rx_queue_setup = zcrx_rx_queue_setup,
 	.tx_queue_setup = zcrx_tx_queue_setup,
 	.rx_queue_release = zcrx_rx_queue_release,

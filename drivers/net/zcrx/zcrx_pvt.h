@@ -92,6 +92,7 @@ struct zcrx_rxq {
 	uint16_t queue_id;
 	uint16_t nb_desc;
 	bool csum;                /* Validate checksums in software. */
+	bool deferred;            /* Started by rte_eth_dev_rx_queue_start() only. */
 	uint32_t in_kernel;       /* Buffers in the fill ring or being received. */
 	int fd;
 	struct zcrx_rxq_stats stats;
