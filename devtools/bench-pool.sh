@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The pool benchmark, as root: provisions, builds, and runs zc-pool-perf, printing
+# zcpool, ring_mp_mc and stack side by side.
+#   devtools/bench-pool.sh [benchmark options, e.g. --runs 7 --csv out.csv]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench-pool: must run as root (installs packages, reserves hugepages); rerun with sudo" >&2
+	exit 1
+fi
+"$top/devtools/build.sh" release
+eval "$("$top/devtools/setup.sh" --env)"
+
+mem=(--in-memory)
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+if [ "${free:-0}" -lt 128 ]; then
+	echo "bench-pool: fewer than 128 free hugepages, running with --no-huge (slower memory)" >&2
+	mem=(--no-huge -m 1024)
+fi
+lcores=0,1
+[ "$(nproc)" -ge 2 ] || lcores=0
+exec "$top/build/app/zcpool-perf/zc-pool-perf" -l "$lcores" --no-pci "${mem[@]}" \
+	--log-level=lib.eal:warning -- "$@"
