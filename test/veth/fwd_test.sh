@@ -3,9 +3,10 @@
 #
 # End to end over net_zcrx: frames from namespace a cross two net_zcrx ports
 # (dpdk-testpmd io forwarding) into namespace b, where every byte is checked.
-#   fwd_test.sh BUILD_DIR zcpool|ring
+#   fwd_test.sh BUILD_DIR zcpool|ring|busy
 # zcpool: testpmd's pool is a zcpool pool, both ports share its area as one UMEM
 #         and forward without a copy. ring: the default pool, received by copy.
+# busy:   as zcpool, with preferred busy polling (busy_budget=64).
 set -u
 build=$1 mode=$2
 here=$(dirname "$0")
@@ -20,15 +21,17 @@ cleanup() { [ -n "${tp:-}" ] && kill "$tp" 2>/dev/null; wait 2>/dev/null; topo_d
 trap cleanup EXIT
 topo_up "zf$$"
 
-ops=()
-[ "$mode" = zcpool ] && ops=(--mbuf-pool-ops-name zcpool)
+ops=(--mbuf-pool-ops-name zcpool)
+[ "$mode" = ring ] && ops=()
+dev=
+[ "$mode" = busy ] && dev=,busy_budget=64
 mem=(--in-memory)
 [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 128 ] || mem=(--no-huge -m 1024 --file-prefix "zf$$")
 mkfifo "$tmp/cmd"
 dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" "${ops[@]}" \
 	-d "$ZCPOOL_SO" \
 	-d "$ZCRX_SO" \
-	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
+	--vdev "net_zcrx0,iface=${TOPO}a0$dev" --vdev "net_zcrx1,iface=${TOPO}b0$dev" \
 	-- -i --forward-mode=io --auto-start <"$tmp/cmd" >"$tmp/out" 2>&1 &
 tp=$!
 exec 3>"$tmp/cmd"
@@ -55,7 +58,7 @@ wait "$tp"
 tp=
 grep -E "tx_q0_(zero_copy|copy)|rx_q0_fill|Forward statistics|RX-packets|TX-packets" "$tmp/out" | head -20
 [ $rc -eq 0 ] || { echo "FAIL: frames lost or corrupted"; exit 1; }
-if [ "$mode" = zcpool ]; then
+if [ "$mode" != ring ]; then
 	grep -qE "tx_q0_zero_copy: [1-9]" "$tmp/out" ||
 		{ echo "FAIL: no zero-copy forwarding between ports sharing an area"; exit 1; }
 else
