@@ -43,16 +43,11 @@ topo_up "zd$$"
 sink_rx() { ip -n "${TOPO}b" -s -j link show "${TOPO}b1" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
 
-mem() { # hugepages if there are enough, else plain memory
-	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 256 ]; then echo --in-memory
-	else echo "--no-huge -m 1024 --file-prefix $1"; fi
-}
-
 echo "demo: forwarding for $secs s: gen -> net_zcrx0 (${TOPO}a0) -> net_zcrx1 (${TOPO}b0) -> sink"
 before=$(sink_rx)
 # The DUT forwards on lcore 1; the generator sends from lcore 0.
 # shellcheck disable=SC2046
-dpdk-testpmd -l 0,1 --no-pci $(mem "zd$$d") --mbuf-pool-ops-name zcpool \
+dpdk-testpmd -l 0,1 --no-pci $(eal_mem "zd$$d" 256) --mbuf-pool-ops-name zcpool \
 	-d "$ZCPOOL_SO" -d "$ZCRX_SO" --log-level=lib.eal:warning \
 	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
 	-- --forward-mode=io --stats-period 1 --record-core-cycles \
@@ -61,7 +56,7 @@ dut=$!
 sleep 3
 # shellcheck disable=SC2046
 sleep $((secs + 1)) | ip netns exec "${TOPO}a" dpdk-testpmd -l 0,1 --main-lcore 1 --no-pci \
-	$(mem "zd$$g") --log-level=lib.eal:warning --vdev "net_af_packet0,iface=${TOPO}a1" \
+	$(eal_mem "zd$$g" 256) --log-level=lib.eal:warning --vdev "net_af_packet0,iface=${TOPO}a1" \
 	-- --forward-mode=txonly --txpkts=64 --eth-peer="0,$(cat /sys/class/net/${TOPO}a0/address)" \
 	>"$tmp/gen" 2>&1 &
 gen=$!

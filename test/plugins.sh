@@ -25,3 +25,13 @@ mktemp_private() {
 	chmod 0755 "$base"
 	mktemp -d "$base/$1.XXXXXX"
 }
+
+# EAL memory arguments: private hugepages when enough are free, else plain memory.
+#   eal_mem PREFIX [MIN_FREE_HUGEPAGES]  ->  prints the arguments
+eal_mem() {
+	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge "${2:-128}" ]; then
+		echo --in-memory
+	else
+		echo "--no-huge -m 1024 --file-prefix $1"
+	fi
+}

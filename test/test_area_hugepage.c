@@ -23,6 +23,7 @@
 #include <zc_area.h>
 
 #include "zc_test.h"
+#include "zc_test_pool.h"
 
 #define MB (UINT64_C(1) << 20)
 
@@ -39,23 +40,6 @@ nb_memzones(void)
 	unsigned int n = 0;
 
 	rte_memzone_walk(count_mz, &n);
-	return n;
-}
-
-static int
-count_area(const struct zc_area *area, void *arg)
-{
-	RTE_SET_USED(area);
-	(*(unsigned int *)arg)++;
-	return 0;
-}
-
-static unsigned int
-nb_areas(void)
-{
-	unsigned int n = 0;
-
-	zc_area_walk(count_area, &n);
 	return n;
 }
 

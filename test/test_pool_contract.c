@@ -30,23 +30,6 @@
 #define N 512
 #define PRIV 32
 
-static int
-count_area(const struct zc_area *a, void *arg)
-{
-	RTE_SET_USED(a);
-	(*(unsigned int *)arg)++;
-	return 0;
-}
-
-static unsigned int
-nb_areas(void)
-{
-	unsigned int n = 0;
-
-	zc_area_walk(count_area, &n);
-	return n;
-}
-
 /* --- Mempool contract, for every flavour, cache 0 and 32. --- */
 
 static int

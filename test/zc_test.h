@@ -119,6 +119,27 @@ zc_test_main(int argc, char **argv, const struct zc_test_case *cases, unsigned i
 	return skipped == nb_cases ? ZC_TEST_SKIP : 0;
 }
 
+/*
+ * For programs that take arguments of their own after "--": moves nb of them to
+ * args[] and ends argv there. -1 (after printing usage) when there are fewer.
+ */
+static inline int
+zc_test_own_args(int *argc, char **argv, const char **args, int nb, const char *usage)
+{
+	int i, k;
+
+	for (i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++)
+		;
+	if (i + nb >= *argc) {
+		fprintf(stderr, "usage: %s --huge|--no-huge [EAL args] -- %s\n", argv[0], usage);
+		return -1;
+	}
+	for (k = 0; k < nb; k++)
+		args[k] = argv[i + 1 + k];
+	*argc = i;
+	return 0;
+}
+
 #define ZC_TEST_MAIN(...) \
 	bool zc_test_huge; \
 	int main(int argc, char **argv) \

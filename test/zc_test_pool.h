@@ -205,4 +205,22 @@ tp_distinct(void *const *objs, unsigned int n)
 	return ok;
 }
 
+static int
+tp_count_area(const struct zc_area *area, void *arg)
+{
+	RTE_SET_USED(area);
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+/* Number of areas that exist. */
+static inline unsigned int
+nb_areas(void)
+{
+	unsigned int n = 0;
+
+	zc_area_walk(tp_count_area, &n);
+	return n;
+}
+
 #endif /* ZC_TEST_POOL_H */

@@ -25,8 +25,7 @@ ops=(--mbuf-pool-ops-name zcpool)
 [ "$mode" = ring ] && ops=()
 dev=
 [ "$mode" = busy ] && dev=,busy_budget=64
-mem=(--in-memory)
-[ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 128 ] || mem=(--no-huge -m 1024 --file-prefix "zf$$")
+read -ra mem <<<"$(eal_mem "zf$$")"
 mkfifo "$tmp/cmd"
 dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" "${ops[@]}" \
 	-d "$ZCPOOL_SO" \

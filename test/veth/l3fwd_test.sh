@@ -21,8 +21,7 @@ topo_up "zr$$"
 
 ops=()
 [ "$mode" = zcpool ] && ops=(--mbuf-pool-ops-name zcpool)
-mem=(--in-memory)
-[ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 128 ] || mem=(--no-huge -m 1024 --file-prefix "zr$$")
+read -ra mem <<<"$(eal_mem "zr$$")"
 bmac=$(topo_mac "${TOPO}b" "${TOPO}b1")
 dpdk-l3fwd -l 1 --no-pci "${mem[@]}" "${ops[@]}" \
 	-d "$ZCPOOL_SO" \

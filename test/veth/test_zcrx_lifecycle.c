@@ -191,16 +191,11 @@ main(int argc, char **argv)
 		{ "lifecycle with held buffers", test_lifecycle },
 		{ "bad devargs refused", test_bad_devargs },
 	};
-	int i;
+	const char *args[2];
 
-	/* Our arguments follow "--". */
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		;
-	if (i + 2 >= argc) {
-		fprintf(stderr, "usage: %s --huge|--no-huge [EAL args] -- IFACE SEND_CMD\n", argv[0]);
+	if (zc_test_own_args(&argc, argv, args, 2, "IFACE SEND_COMMAND") < 0)
 		return 1;
-	}
-	iface = argv[i + 1];
-	send_cmd = argv[i + 2];
-	return zc_test_main(i, argv, cases, RTE_DIM(cases));
+	iface = args[0];
+	send_cmd = args[1];
+	return zc_test_main(argc, argv, cases, RTE_DIM(cases));
 }

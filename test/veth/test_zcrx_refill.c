@@ -225,15 +225,11 @@ main(int argc, char **argv)
 		{ "refill ring", test_refill },
 		{ "no refill ring over a cached pool", test_no_ring_with_cache },
 	};
-	int i;
+	const char *args[2];
 
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		;
-	if (i + 2 >= argc) {
-		fprintf(stderr, "usage: %s --huge|--no-huge [EAL args] -- IFACE SEND_CMD\n", argv[0]);
+	if (zc_test_own_args(&argc, argv, args, 2, "IFACE SEND_COMMAND") < 0)
 		return 1;
-	}
-	iface = argv[i + 1];
-	send_cmd = argv[i + 2];
-	return zc_test_main(i, argv, cases, RTE_DIM(cases));
+	iface = args[0];
+	send_cmd = args[1];
+	return zc_test_main(argc, argv, cases, RTE_DIM(cases));
 }

@@ -18,8 +18,7 @@ tmp=$(mktemp -d)
 cleanup() { [ -n "${tp:-}" ] && kill "$tp" 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$tmp"; }
 trap cleanup EXIT
 topo_up "zm$$"
-mem=(--in-memory)
-[ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 128 ] || mem=(--no-huge -m 1024 --file-prefix "zm$$")
+read -ra mem <<<"$(eal_mem "zm$$")"
 mkfifo "$tmp/cmd"
 stdbuf -oL dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool \
 	-d "$ZCPOOL_SO" \

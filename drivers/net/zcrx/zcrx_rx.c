@@ -97,6 +97,17 @@ rx_finish(struct zcrx_rxq *rxq, struct rte_mbuf *m)
 		m->ol_flags |= rx_csum_flags(m);
 }
 
+/* Nothing received: make sure the kernel sees the fill ring, and top it up. */
+static void
+rx_idle(struct zcrx_rxq *rxq)
+{
+	if (xsk_ring_prod__needs_wakeup(&rxq->fq))
+		(void)recvfrom(rxq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+	/* Catch up on fills the pool (or refill ring) could not serve earlier. */
+	if (unlikely(rxq->in_kernel + ZCRX_BURST <= rxq->nb_desc))
+		zcrx_fill(rxq, ZCRX_BURST);
+}
+
 /* Copy path: the application's pool is not over the UMEM. */
 static uint16_t
 rx_copy(struct zcrx_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
@@ -132,12 +143,7 @@ zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 	n = xsk_ring_cons__peek(&rxq->rx, RTE_MIN(nb_pkts, (uint16_t)ZCRX_BURST), &idx);
 	if (n == 0) {
-		/* Nothing received: make sure the kernel sees the fill ring. */
-		if (xsk_ring_prod__needs_wakeup(&rxq->fq))
-			(void)recvfrom(rxq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
-		/* Catch up on fills the pool could not serve earlier. */
-		if (unlikely(rxq->in_kernel + ZCRX_BURST <= rxq->nb_desc))
-			zcrx_fill(rxq, ZCRX_BURST);
+		rx_idle(rxq);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -177,10 +183,7 @@ zcrx_rx_cpl(struct zcrx_rxq *rxq, struct zc_rx_cpl *cpl, uint16_t nb)
 
 	n = xsk_ring_cons__peek(&rxq->rx, RTE_MIN(nb, (uint16_t)ZCRX_BURST), &idx);
 	if (n == 0) {
-		if (xsk_ring_prod__needs_wakeup(&rxq->fq))
-			(void)recvfrom(rxq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
-		if (unlikely(rxq->in_kernel + ZCRX_BURST <= rxq->nb_desc))
-			zcrx_fill(rxq, ZCRX_BURST);
+		rx_idle(rxq);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
