@@ -17,13 +17,11 @@
 #include <zc_pool.h>
 #include <zc_rq.h>
 
-#include "../zc_test.h"
+#include "veth_test.h"
 
 #define NB_MBUF 4096
 #define HOLD 64
 
-static const char *iface;
-static const char *send_cmd;
 static uint16_t port;
 
 static int
@@ -182,20 +180,7 @@ test_bad_devargs(void)
 	return 0;
 }
 
-bool zc_test_huge;
-
-int
-main(int argc, char **argv)
-{
-	static const struct zc_test_case cases[] = {
-		{ "lifecycle with held buffers", test_lifecycle },
-		{ "bad devargs refused", test_bad_devargs },
-	};
-	const char *args[2];
-
-	if (zc_test_own_args(&argc, argv, args, 2, "IFACE SEND_COMMAND") < 0)
-		return 1;
-	iface = args[0];
-	send_cmd = args[1];
-	return zc_test_main(argc, argv, cases, RTE_DIM(cases));
-}
+ZC_VETH_TEST_MAIN(
+	{ "lifecycle with held buffers", test_lifecycle },
+	{ "bad devargs refused", test_bad_devargs }
+)

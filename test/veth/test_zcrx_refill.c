@@ -18,14 +18,12 @@
 #include <zc_pool.h>
 #include <zc_rq.h>
 
-#include "../zc_test.h"
+#include "veth_test.h"
 
 #define NB_MBUF 2048
 #define RQ_SIZE 256
 #define BATCH 64
 
-static const char *iface;
-static const char *send_cmd;
 static uint16_t port;
 static struct rte_mempool *mp;
 static struct zc_rq *rq;
@@ -216,20 +214,7 @@ test_no_ring_with_cache(void)
 	return 0;
 }
 
-bool zc_test_huge;
-
-int
-main(int argc, char **argv)
-{
-	static const struct zc_test_case cases[] = {
-		{ "refill ring", test_refill },
-		{ "no refill ring over a cached pool", test_no_ring_with_cache },
-	};
-	const char *args[2];
-
-	if (zc_test_own_args(&argc, argv, args, 2, "IFACE SEND_COMMAND") < 0)
-		return 1;
-	iface = args[0];
-	send_cmd = args[1];
-	return zc_test_main(argc, argv, cases, RTE_DIM(cases));
-}
+ZC_VETH_TEST_MAIN(
+	{ "refill ring", test_refill },
+	{ "no refill ring over a cached pool", test_no_ring_with_cache }
+)
