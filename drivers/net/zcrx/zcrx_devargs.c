@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <linux/ethtool.h>
+#include <linux/if_xdp.h>
 #include <linux/sockios.h>
 
 #include <bus_vdev_driver.h>
@@ -68,6 +69,25 @@ UINT_HANDLER(get_count, 1, ZCRX_MAX_QUEUES)
 UINT_HANDLER(get_rq, 0, ZCRX_RQ_MAX)
 UINT_HANDLER(get_budget, 0, 65535)
 UINT_HANDLER(get_bool, 0, 1)
+
+/* AF_XDP sockets need privileges the probe can check before anything is set up. */
+static int
+check_af_xdp(void)
+{
+	int fd = socket(AF_XDP, SOCK_RAW, 0);
+
+	if (fd < 0) {
+		int err = errno;
+
+		ZCRX_LOG(ERR, "cannot open an AF_XDP socket: %s; %s\n", strerror(err),
+			 err == EPERM || err == EACCES ?
+			 "run as root, or grant CAP_NET_RAW, CAP_NET_ADMIN and CAP_BPF" :
+			 "this kernel needs CONFIG_XDP_SOCKETS");
+		return -err;
+	}
+	close(fd);
+	return 0;
+}
 
 /* Interface checks: exists, is up, has the queues, has a MAC address. */
 static int
@@ -169,6 +189,8 @@ zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 	zd->busy_budget = budget;
 	zd->force_copy = copy;
 	ret = check_iface(zd);
+	if (ret == 0)
+		ret = check_af_xdp();
 out:
 	rte_kvargs_free(kv);
 	return ret;
