@@ -194,6 +194,7 @@ qp_start(struct rte_eth_dev *dev, uint16_t q)
 		return -EINVAL;
 	}
 	qp->rxq->csum = (dev->data->dev_conf.rxmode.offloads & ZCRX_RX_OFFLOADS) != 0;
+	qp->rxq->ptype_mask = zd->ptype_mask;
 	ret = zc_area_bind(qp->rxq->frames.zp->area, zd->dev);
 	if (ret < 0)
 		return ret;
@@ -221,6 +222,19 @@ qp_stop(struct rte_eth_dev *dev, uint16_t q)
 	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
 	if (q < dev->data->nb_tx_queues)
 		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
+static int
+zcrx_ptypes_set(struct rte_eth_dev *dev, uint32_t mask)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	uint16_t q;
+
+	zd->ptype_mask = mask & ZCRX_PTYPES;
+	for (q = 0; q < dev->data->nb_rx_queues; q++)
+		if (zd->qp[q].rxq != NULL)
+			zd->qp[q].rxq->ptype_mask = zd->ptype_mask;
 	return 0;
 }
 
@@ -406,6 +420,7 @@ static const struct eth_dev_ops zcrx_ops = {
 	.rx_queue_release = zcrx_rx_queue_release,
 	.tx_queue_release = zcrx_tx_queue_release,
 	.dev_supported_ptypes_get = zcrx_ptypes,
+	.dev_ptypes_set = zcrx_ptypes_set,
 	.stats_get = zcrx_stats_get,
 	.stats_reset = zcrx_stats_reset,
 	.xstats_get = zcrx_xstats_get,
@@ -462,6 +477,7 @@ zcrx_probe(struct rte_vdev_device *vdev)
 		return ret;
 	}
 	zd->eth_dev = dev;
+	zd->ptype_mask = ZCRX_PTYPES;
 	zd->dev = &vdev->device;
 	dev->dev_ops = &zcrx_ops;
 	dev->rx_pkt_burst = zcrx_rx_burst;

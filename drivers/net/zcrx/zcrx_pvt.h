@@ -34,6 +34,7 @@ extern int zcrx_logtype;
 #define ZCRX_DEFAULT_RING 2048
 #define ZCRX_BURST 64
 #define ZCRX_UMEM_POOLS 8
+#define ZCRX_PTYPES (RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK)
 #define ZCRX_RQ_DEFAULT 4096
 #define ZCRX_RQ_MAX 32768   /* As io_uring zcrx. */
 
@@ -92,6 +93,7 @@ struct zcrx_rxq {
 	uint16_t queue_id;
 	uint16_t nb_desc;
 	bool csum;                /* Validate checksums in software. */
+	uint32_t ptype_mask;      /* Packet types the application wants parsed. */
 	bool deferred;            /* Started by rte_eth_dev_rx_queue_start() only. */
 	uint32_t in_kernel;       /* Buffers in the fill ring or being received. */
 	int fd;
@@ -133,6 +135,7 @@ struct zcrx_dev {
 	uint16_t queue_count;
 	uint32_t rq_entries;      /* Refill ring size (0: none). */
 	int busy_budget;
+	uint32_t ptype_mask;      /* Set by rte_eth_dev_set_ptypes(); all by default. */
 	bool force_copy;
 	int xsks_map_fd;          /* libxdp's redirect map on the netdev. */
 	struct rte_ether_addr mac;

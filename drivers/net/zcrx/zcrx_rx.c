@@ -54,10 +54,10 @@ zcrx_fill(struct zcrx_rxq *rxq, unsigned int n)
 
 /* Software checksum validation, for applications that ask for the offload. */
 static uint64_t
-rx_csum_flags(const struct rte_mbuf *m)
+rx_csum_flags(const struct rte_mbuf *m, uint32_t ptype)
 {
-	const uint32_t l3 = m->packet_type & RTE_PTYPE_L3_MASK;
-	const uint32_t l4 = m->packet_type & RTE_PTYPE_L4_MASK;
+	const uint32_t l3 = ptype & RTE_PTYPE_L3_MASK;
+	const uint32_t l4 = ptype & RTE_PTYPE_L4_MASK;
 	const char *l3h = rte_pktmbuf_mtod_offset(m, const char *, RTE_ETHER_HDR_LEN);
 	uint64_t flags = 0;
 
@@ -87,14 +87,21 @@ rx_csum_flags(const struct rte_mbuf *m)
 static inline void
 rx_finish(struct zcrx_rxq *rxq, struct rte_mbuf *m)
 {
+	uint32_t ptype;
+
 	m->pkt_len = m->data_len;
 	m->port = rxq->port_id;
 	/* Pinned buffers keep RTE_MBUF_F_EXTERNAL; everything else is fresh. */
 	m->ol_flags &= RTE_MBUF_F_EXTERNAL;
-	m->packet_type = rte_net_get_ptype(m, NULL, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
-					   RTE_PTYPE_L4_MASK);
+	/* Parse only what someone uses: testpmd, for one, turns packet types off. */
+	if (rxq->ptype_mask == 0 && !rxq->csum) {
+		m->packet_type = RTE_PTYPE_UNKNOWN;
+		return;
+	}
+	ptype = rte_net_get_ptype(m, NULL, ZCRX_PTYPES);
+	m->packet_type = ptype & rxq->ptype_mask;
 	if (rxq->csum)
-		m->ol_flags |= rx_csum_flags(m);
+		m->ol_flags |= rx_csum_flags(m, ptype);
 }
 
 /* Nothing received: make sure the kernel sees the fill ring, and top it up. */
@@ -161,6 +168,7 @@ zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	zcrx_fill(rxq, n);
 	if (unlikely(rxq->copy)) {
 		n = rx_copy(rxq, pkts, n);
+		bytes = n != 0 ? bytes : 0;
 	} else {
 		for (i = 0; i < n; i++) {
 			zcrx_buf_state(rxq->frames.zp, pkts[i], ZCPOOL_BUF_USER);
