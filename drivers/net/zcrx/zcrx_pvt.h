@@ -95,6 +95,7 @@ struct zcrx_rxq {
 	bool csum;                /* Validate checksums in software. */
 	uint32_t ptype_mask;      /* Packet types the application wants parsed. */
 	bool deferred;            /* Started by rte_eth_dev_rx_queue_start() only. */
+	bool busy_poll;           /* Preferred busy polling is on for the socket. */
 	uint32_t in_kernel;       /* Buffers in the fill ring or being received. */
 	int fd;
 	struct zcrx_rxq_stats stats;

@@ -108,7 +108,8 @@ rx_finish(struct zcrx_rxq *rxq, struct rte_mbuf *m)
 static void
 rx_idle(struct zcrx_rxq *rxq)
 {
-	if (xsk_ring_prod__needs_wakeup(&rxq->fq))
+	/* With busy polling, this call is what runs the driver's NAPI here. */
+	if (rxq->busy_poll || xsk_ring_prod__needs_wakeup(&rxq->fq))
 		(void)recvfrom(rxq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 	/* Catch up on fills the pool (or refill ring) could not serve earlier. */
 	if (unlikely(rxq->in_kernel + ZCRX_BURST <= rxq->nb_desc))

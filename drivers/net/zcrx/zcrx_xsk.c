@@ -209,16 +209,19 @@ zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 	return 0;
 }
 
-static void
+static bool
 set_busy_poll(struct zcrx_dev *zd, int fd)
 {
 	int on = 1, usecs = 20, budget = zd->busy_budget;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &on, sizeof(on)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof(usecs)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)) < 0)
+	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)) < 0) {
 		ZCRX_LOG(WARNING, "%s: busy polling not available (%s); continuing without it\n",
 			 zd->if_name, strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 int
@@ -279,8 +282,7 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 	rxq->fd = xsk_socket__fd(qp->xsk);
 	if (txq != NULL)
 		txq->fd = rxq->fd;
-	if (zd->busy_budget > 0)
-		set_busy_poll(zd, rxq->fd);
+	rxq->busy_poll = zd->busy_budget > 0 && set_busy_poll(zd, rxq->fd);
 	filled = zcrx_fill(rxq, rxq->nb_desc);
 	if (filled == 0)
 		ZCRX_LOG(WARNING, "%s queue %u: pool %s had no buffer for the fill ring\n",
