@@ -45,8 +45,10 @@ def send(iface, dst, count):
     print(f"sent {count} frames")
 
 
-def recv(iface, count, timeout):
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_TYPE))
+def collect(ethertype, iface, count, timeout, check, what):
+    """Receive until every sequence number arrived; check(frame) gives (seq, intact)
+    or None for frames that are not ours. Exits 0 only if all arrived intact once."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ethertype))
     s.bind((iface, 0))
     s.settimeout(0.2)
     seen, bad, dup = set(), 0, 0
@@ -56,18 +58,29 @@ def recv(iface, count, timeout):
             f = s.recv(4096)
         except socket.timeout:
             continue
-        if len(f) < 18:
-            bad += 1
+        r = check(f)
+        if r is None:
             continue
-        seq = struct.unpack("!I", f[14:18])[0]
-        if len(f) != frame_len(seq) or f[18:] != payload(seq, len(f) - 18):
+        seq, ok = r
+        if not ok:
             bad += 1
         elif seq in seen:
             dup += 1
         else:
             seen.add(seq)
-    print(f"received {len(seen)}/{count} intact, {bad} corrupt, {dup} duplicate")
+    print(f"received {len(seen)}/{count} {what}, {bad} corrupt, {dup} duplicate")
     sys.exit(0 if len(seen) == count and bad == 0 and dup == 0 else 1)
+
+
+def check_raw(f):
+    if len(f) < 18:
+        return (-1, False)
+    seq = struct.unpack("!I", f[14:18])[0]
+    return (seq, len(f) == frame_len(seq) and f[18:] == payload(seq, len(f) - 18))
+
+
+def recv(iface, count, timeout):
+    collect(ETH_TYPE, iface, count, timeout, check_raw, "intact")
 
 
 def csum(data):
@@ -106,32 +119,17 @@ def send_udp(iface, dst, dst_ip, count):
 
 
 def recv_udp(iface, count, timeout, ttl):
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
-    s.bind((iface, 0))
-    s.settimeout(0.2)
-    seen, bad, dup = set(), 0, 0
-    end = time.time() + timeout
-    while time.time() < end and len(seen) < count:
-        try:
-            f = s.recv(4096)
-        except socket.timeout:
-            continue
+    def check(f):
         ip = f[14:34]
         if len(f) < 46 or ip[9] != 17 or struct.unpack("!H", f[34:36])[0] != 9000:
-            continue
+            return None
         udp = f[34:]
         seq = struct.unpack("!I", udp[8:12])[0]
         pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(udp))
-        ok = (ip[8] == ttl and csum(ip) == 0 and csum(pseudo + udp) == 0 and
-              udp[12:] == payload(seq, len(udp) - 12))
-        if not ok:
-            bad += 1
-        elif seq in seen:
-            dup += 1
-        else:
-            seen.add(seq)
-    print(f"received {len(seen)}/{count} UDP intact (TTL {ttl}), {bad} bad, {dup} duplicate")
-    sys.exit(0 if len(seen) == count and bad == 0 and dup == 0 else 1)
+        return (seq, ip[8] == ttl and csum(ip) == 0 and csum(pseudo + udp) == 0 and
+                udp[12:] == payload(seq, len(udp) - 12))
+
+    collect(0x0800, iface, count, timeout, check, f"UDP intact (TTL {ttl})")
 
 
 if __name__ == "__main__":
