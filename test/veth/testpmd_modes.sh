@@ -58,13 +58,30 @@ after=$(rx_b)
 [ $((after - before)) -ge 100 ] || { echo "FAIL: txonly: namespace b saw $((after - before)) packets"; exit 1; }
 echo "ok: txonly reached namespace b ($((after - before)) packets)"
 
+# Two-segment packets are linearised into one frame, not mis-sent.
+before=$(rx_b)
+cmd "set txpkts 32,32"
+cmd "start"
+sleep 1
+cmd "stop"
+after=$(rx_b)
+[ $((after - before)) -ge 100 ] || { echo "FAIL: chained txonly: namespace b saw $((after - before))"; exit 1; }
+
 cmd "show port info 0"
 cmd "show port stats 0"
 cmd "show port xstats 1"
 grep -q "Driver name: net_zcrx" "$tmp/out" || { echo "FAIL: port info"; exit 1; }
 grep -q "xdp_q0_rx_ring_full" "$tmp/out" || { echo "FAIL: xstats"; exit 1; }
 grep -qE "tx_q0_zero_copy: [1-9]" "$tmp/out" || { echo "FAIL: no zero-copy sends counted"; exit 1; }
+grep -qE "tx_q0_linearised: [1-9]" "$tmp/out" || { echo "FAIL: chained packets not linearised"; exit 1; }
+echo "ok: chained packets linearised ($((after - before)) reached namespace b)"
+
+# Detach a port the way a testpmd user does.
+cmd "port stop 0"
+cmd "port detach 0"
+grep -q "Device is detached" "$tmp/out" || { tail -20 "$tmp/out"; echo "FAIL: port detach"; exit 1; }
+echo "ok: port 0 stopped and detached"
 echo "quit" >&3
 exec 3>&-
 wait "$tp"; tp=
-echo "PASS: testpmd rxonly, io, mac, csum and txonly over net_zcrx"
+echo "PASS: testpmd rxonly, io, mac, csum, txonly (also chained) and port detach over net_zcrx"
