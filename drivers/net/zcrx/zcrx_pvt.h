@@ -169,6 +169,7 @@ zcrx_umem_addr_mbuf(const struct zcrx_umem *u, uint64_t addr)
 	uint64_t off = addr - u->delta;
 	unsigned int i, n = __atomic_load_n(&u->nb_pools, __ATOMIC_ACQUIRE);
 
+	/* n >= 1: a socket's UMEM always has its receive pool; the last is the default. */
 	for (i = 0; i < n - 1; i++)
 		if (off - u->pools[i]->base_off <
 		    (uint64_t)u->pools[i]->nb_slots * u->pools[i]->stride)

@@ -42,6 +42,18 @@ tx_pool(struct zcrx_txq *txq, const struct rte_mbuf *m)
 	return tx_pool_lookup(txq, m->pool);
 }
 
+/* Mark a tracked buffer as being sent, unless the kernel already holds it. */
+static inline bool
+tx_take(const struct zcpool *zp, uint64_t off)
+{
+	uint8_t *st = &zp->buf_state[zcpool_off_slot(zp, off)];
+
+	if (__atomic_exchange_n(st, ZCPOOL_BUF_TX, __ATOMIC_ACQ_REL) != ZCPOOL_BUF_KERNEL)
+		return true;
+	__atomic_store_n(st, ZCPOOL_BUF_KERNEL, __ATOMIC_RELAXED);
+	return false;
+}
+
 void
 zcrx_tx_complete(struct zcrx_txq *txq)
 {
@@ -120,13 +132,8 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			if (out == NULL)
 				continue;
 			off = (char *)out->buf_addr - (char *)u->area->addr;
-		} else if (unlikely(zp->buf_state != NULL) &&
-			   __atomic_exchange_n(&zp->buf_state[zcpool_mbuf_slot(zp, m)],
-					       ZCPOOL_BUF_TX, __ATOMIC_ACQ_REL) ==
-			   ZCPOOL_BUF_KERNEL) {
+		} else if (unlikely(zp->buf_state != NULL) && !tx_take(zp, off)) {
 			/* Already returned through the refill ring: not the app's to send. */
-			__atomic_store_n(&zp->buf_state[zcpool_mbuf_slot(zp, m)],
-					 ZCPOOL_BUF_KERNEL, __ATOMIC_RELAXED);
 			txq->stats.not_owned++;
 			continue;
 		} else {

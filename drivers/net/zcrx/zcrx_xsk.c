@@ -131,43 +131,46 @@ umem_put(struct zcrx_umem *u)
 	rte_free(u);
 }
 
-static const struct zcrx_umem *
-umem_find(const struct zc_area *area)
+/* Frame size of the area's UMEM, or 0 when it has none yet. */
+static uint32_t
+umem_frame_size(const struct zc_area *area)
 {
 	const struct zcrx_umem *u;
+	uint32_t frame = 0;
 
 	rte_spinlock_lock(&umems_lock);
 	TAILQ_FOREACH(u, &umems, next)
 		if (u->area == area)
-			break;
+			frame = u->frame_size;
 	rte_spinlock_unlock(&umems_lock);
-	return u;
+	return frame;
 }
 
 /* A pool can hold frames when it is a zcpool mbuf pool over readable memory. */
 static int
-pool_frames_ok(const struct rte_mempool *mp, uint16_t qid, bool log)
+pool_frames_ok(const struct rte_mempool *mp, uint16_t qid)
 {
 	const struct zcpool *zp = zcpool_of(mp);
-	const struct zcrx_umem *u;
+	uint32_t frame;
 
-	if (!zp->pktmbuf || zp->area == NULL)
+	if (!zp->pktmbuf || zp->area == NULL) {
+		ZCRX_LOG(ERR, "rx queue %u: pool %s is not a populated mbuf pool\n", qid, mp->name);
 		return -EINVAL;
+	}
 	if (!zp->area->readable) {
 		ZCRX_LOG(ERR, "rx queue %u: pool %s is over area %s, which the CPU cannot read; AF_XDP needs readable memory (use a hugepage or user area)\n",
 			 qid, mp->name, zp->area->name);
 		return -EINVAL;
 	}
 	if (zp->buf_len < ZCRX_FRAME_MIN) {
-		if (log)
-			ZCRX_LOG(ERR, "rx queue %u: pool %s has %u-byte buffers; AF_XDP frames need at least %u\n",
-				 qid, mp->name, zp->buf_len, ZCRX_FRAME_MIN);
+		ZCRX_LOG(ERR, "rx queue %u: pool %s has %u-byte buffers; AF_XDP frames need at least %u\n",
+			 qid, mp->name, zp->buf_len, ZCRX_FRAME_MIN);
 		return -EINVAL;
 	}
-	u = umem_find(zp->area);
-	if (u != NULL && u->frame_size > zp->buf_len) {
+	frame = umem_frame_size(zp->area);
+	if (frame > zp->buf_len) {
 		ZCRX_LOG(ERR, "rx queue %u: pool %s has %u-byte buffers, smaller than the %u-byte frames of area %s's UMEM\n",
-			 qid, mp->name, zp->buf_len, u->frame_size, zp->area->name);
+			 qid, mp->name, zp->buf_len, frame, zp->area->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -182,7 +185,7 @@ zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 	int ret;
 
 	if (zc_pool_is_zcpool(mp)) {
-		ret = pool_frames_ok(mp, qid, true);
+		ret = pool_frames_ok(mp, qid);
 		if (ret < 0)
 			return ret;
 		frames->mp = mp;
