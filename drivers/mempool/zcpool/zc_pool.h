@@ -146,6 +146,29 @@ int zc_pool_stats_get(struct rte_mempool *mp, struct zc_pool_stats *stats);
  */
 int zc_pool_stats_reset(struct rte_mempool *mp);
 
+/**
+ * Who holds a pool's buffers, for audits. Owners are recorded only for pools
+ * that feed a net_zcrx refill ring; in other pools every held buffer counts as
+ * @p held_other.
+ */
+struct zc_pool_census {
+	uint32_t size;        /**< Buffers in the pool (mp->size). */
+	uint32_t available;   /**< In the pool or its caches. */
+	uint32_t held_kernel; /**< In an AF_XDP fill ring or being received. */
+	uint32_t held_user;   /**< Received by the application (or posted to a refill
+			       *   ring the PMD has not read yet). */
+	uint32_t held_tx;     /**< Being transmitted in place. */
+	uint32_t held_other;  /**< Allocated from the pool by the application. */
+};
+
+/**
+ * Count who holds a pool's buffers: O(buffers), for audits, not the fast path.
+ *
+ * @return
+ *   0, or -EINVAL if an argument is NULL or @p mp is not a populated zcpool pool.
+ */
+int zc_pool_census_get(struct rte_mempool *mp, struct zc_pool_census *census);
+
 /** Where a pool's buffers are. */
 struct zc_pool_geometry {
 	struct zc_area *area; /**< Area holding the buffers. */

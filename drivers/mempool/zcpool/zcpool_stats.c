@@ -88,6 +88,30 @@ zc_pool_stats_reset(struct rte_mempool *mp)
 	return 0;
 }
 
+int
+zc_pool_census_get(struct rte_mempool *mp, struct zc_pool_census *census)
+{
+	const struct zcpool *zp;
+	uint32_t by_state[ZCPOOL_BUF_TX + 1] = { 0 };
+	uint32_t held, i;
+
+	if (!zc_pool_is_zcpool(mp) || census == NULL || zcpool_of(mp)->nb_slots == 0)
+		return -EINVAL;
+	zp = zcpool_of(mp);
+	if (zp->buf_state != NULL)
+		for (i = 0; i < zp->nb_slots; i++)
+			by_state[__atomic_load_n(&zp->buf_state[i], __ATOMIC_RELAXED) & 3]++;
+	census->size = mp->size;
+	census->available = rte_mempool_avail_count(mp);
+	held = census->size - census->available;
+	census->held_kernel = by_state[ZCPOOL_BUF_KERNEL];
+	census->held_user = by_state[ZCPOOL_BUF_USER];
+	census->held_tx = by_state[ZCPOOL_BUF_TX];
+	held -= RTE_MIN(held, census->held_kernel + census->held_user + census->held_tx);
+	census->held_other = held;
+	return 0;
+}
+
 static int
 tel_list(const char *cmd, const char *params, struct rte_tel_data *d)
 {

@@ -124,6 +124,30 @@ void zc_rq_put(struct zc_rq *rq);
 uint16_t zc_rx_burst_cpl(uint16_t port_id, uint16_t queue_id, struct zc_rx_cpl *cpl,
 			 uint16_t n);
 
+/**
+ * Called with buffers whose transmission the kernel has completed.
+ * Each mbuf is the application's again, as if just received: return it through
+ * a refill ring (zc_rq_post_mbuf()) or free it. The callback must not transmit
+ * on the queue it is called for.
+ */
+typedef void (*zc_tx_done_t)(struct rte_mbuf **pkts, uint16_t n, void *arg);
+
+/**
+ * Hand a transmit queue's completed buffers to the application instead of
+ * freeing them, so that a forwarding thread can return them through the refill
+ * ring of the queue they came from, as it does with the packets it drops.
+ * The callback runs inside rte_eth_tx_burst() on this queue, on the calling
+ * thread (the refill ring's single producer, if that thread is). Completions
+ * reaped while the queue stops are freed: the callback may be gone by then.
+ * Call while no thread transmits on the queue; the setting lasts until the queue
+ * is set up again.
+ * @param cb
+ *   The callback, or NULL to free completed buffers again.
+ * @return
+ *   0, -ENODEV (not a net_zcrx port) or -EINVAL (no such transmit queue).
+ */
+int zc_tx_done_set(uint16_t port_id, uint16_t queue_id, zc_tx_done_t cb, void *arg);
+
 /** Free entries of a refill ring (producer side). */
 static inline uint32_t
 zc_rq_free_count(const struct zc_rq *rq)

@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -24,10 +25,11 @@
 #define ARG_RQ_ENTRIES "rq_entries"
 #define ARG_BUSY_BUDGET "busy_budget"
 #define ARG_FORCE_COPY "force_copy"
+#define ARG_XDP_PROG "xdp_prog"
 
 static const char * const valid_args[] = {
 	ARG_IFACE, ARG_START_QUEUE, ARG_QUEUE_COUNT, ARG_RQ_ENTRIES, ARG_BUSY_BUDGET,
-	ARG_FORCE_COPY, NULL
+	ARG_FORCE_COPY, ARG_XDP_PROG, NULL
 };
 
 /* Parse an unsigned devarg within [min, max]; logs the bad value. */
@@ -55,6 +57,31 @@ get_iface(const char *key, const char *value, void *out)
 			 IFNAMSIZ - 1);
 		return -EINVAL;
 	}
+	strcpy(out, value);
+	return 0;
+}
+
+/* Checked here so that a wrong path gets its own message rather than libbpf's. */
+static int
+get_prog(const char *key, const char *value, void *out)
+{
+	int fd;
+
+	if (strlen(value) == 0 || strlen(value) >= PATH_MAX) {
+		ZCRX_LOG(ERR, "%s=%s: expected the path of an XDP object file\n", key, value);
+		return -EINVAL;
+	}
+	fd = open(value, O_RDONLY);
+	if (fd < 0) {
+		int err = errno;
+
+		ZCRX_LOG(ERR, "%s=%s: cannot read the XDP object file: %s; %s\n", key, value,
+			 strerror(err), err == ENOENT || err == ENOTDIR ?
+			 "check the path (relative paths start at the working directory)" :
+			 "make it readable by this process");
+		return -err;
+	}
+	close(fd);
 	strcpy(out, value);
 	return 0;
 }
@@ -153,7 +180,7 @@ zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 			if (strcmp(kv->pairs[i].key, valid_args[k]) == 0)
 				break;
 		if (valid_args[k] == NULL) {
-			ZCRX_LOG(ERR, "%s: unknown devarg '%s'; valid: iface, start_queue, queue_count, rq_entries, busy_budget, force_copy\n",
+			ZCRX_LOG(ERR, "%s: unknown devarg '%s'; valid: iface, start_queue, queue_count, rq_entries, busy_budget, force_copy, xdp_prog\n",
 				 rte_vdev_device_name(vdev), kv->pairs[i].key);
 			ret = -EINVAL;
 			goto out;
@@ -175,6 +202,8 @@ zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 		ret = rte_kvargs_process(kv, ARG_BUSY_BUDGET, get_budget, &budget);
 	if (ret == 0)
 		ret = rte_kvargs_process(kv, ARG_FORCE_COPY, get_bool, &copy);
+	if (ret == 0)
+		ret = rte_kvargs_process(kv, ARG_XDP_PROG, get_prog, zd->xdp_prog_path);
 	if (ret != 0)
 		goto out;
 	if ((rq & (rq - 1)) != 0) {

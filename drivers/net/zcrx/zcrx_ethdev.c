@@ -16,6 +16,7 @@
 
 #include <bus_vdev_driver.h>
 #include <ethdev_vdev.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "zcrx_pvt.h"
@@ -384,6 +385,7 @@ zcrx_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 static int
 zcrx_dev_close(struct rte_eth_dev *dev)
 {
+	struct zcrx_dev *zd = zcrx_dev(dev);
 	uint16_t q;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
@@ -394,6 +396,7 @@ zcrx_dev_close(struct rte_eth_dev *dev)
 		zcrx_rx_queue_release(dev, q);
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		zcrx_tx_queue_release(dev, q);
+	zcrx_xdp_prog_detach(zd);
 	/* ethdev frees dev_private; the MAC address array points into it. */
 	dev->data->mac_addrs = NULL;
 	return 0;
@@ -427,6 +430,25 @@ static const struct eth_dev_ops zcrx_ops = {
 	.xstats_get_names = zcrx_xstats_get_names,
 	.xstats_reset = zcrx_stats_reset,
 };
+
+void *
+zcrx_queue_lookup(uint16_t port_id, uint16_t queue_id, bool tx)
+{
+	const struct rte_eth_dev_data *data;
+	void *q = NULL;
+
+	if (!rte_eth_dev_is_valid_port(port_id) ||
+	    rte_eth_devices[port_id].dev_ops != &zcrx_ops) {
+		rte_errno = ENODEV;
+		return NULL;
+	}
+	data = rte_eth_devices[port_id].data;
+	if (queue_id < (tx ? data->nb_tx_queues : data->nb_rx_queues))
+		q = tx ? data->tx_queues[queue_id] : data->rx_queues[queue_id];
+	if (q == NULL)
+		rte_errno = EINVAL;
+	return q;
+}
 
 /* libxdp and libbpf chatter (fallbacks they handle themselves) goes to our log. */
 static int
@@ -471,6 +493,8 @@ zcrx_probe(struct rte_vdev_device *vdev)
 		return -ENOMEM;
 	zd = zcrx_dev(dev);
 	ret = zcrx_parse_devargs(vdev, zd);
+	if (ret == 0 && zd->xdp_prog_path[0] != '\0')
+		ret = zcrx_xdp_prog_attach(zd);
 	if (ret < 0) {
 		ZCRX_LOG(ERR, "%s: probe failed\n", rte_vdev_device_name(vdev));
 		rte_eth_dev_release_port(dev);
@@ -510,4 +534,4 @@ static struct rte_vdev_driver zcrx_vdev = {
 
 RTE_PMD_REGISTER_VDEV(net_zcrx, zcrx_vdev);
 RTE_PMD_REGISTER_PARAM_STRING(net_zcrx,
-	"iface=<string> start_queue=<int> queue_count=<int> rq_entries=<int> busy_budget=<int> force_copy=<0|1>");
+	"iface=<string> start_queue=<int> queue_count=<int> rq_entries=<int> busy_budget=<int> force_copy=<0|1> xdp_prog=<path>");

@@ -11,6 +11,7 @@
  * queue and port bound to that area.
  */
 
+#include <limits.h>
 #include <net/if.h>
 #include <sys/queue.h>
 
@@ -24,6 +25,7 @@
 #include <rte_version.h>
 
 #include <zc_area_driver.h>
+#include "zc_rq.h"
 #include "zcpool_pvt.h"
 
 extern int zcrx_logtype;
@@ -81,6 +83,7 @@ struct zcrx_txq_stats {
 	uint64_t drop_nobuf;      /* No frame to copy into. */
 	uint64_t drop_too_long;   /* Longer than a frame. */
 	uint64_t not_owned;       /* Sent buffers the kernel already held (refused). */
+	uint64_t handed_back;     /* Completions given to the application's callback. */
 };
 
 struct zcrx_rxq {
@@ -114,6 +117,8 @@ struct zcrx_txq {
 	uint16_t queue_id;
 	uint16_t nb_desc;
 	uint32_t outstanding;     /* Descriptors sent, not yet completed. */
+	zc_tx_done_t done_cb;     /* Completions to the application (zc_tx_done_set()). */
+	void *done_arg;
 	struct zcrx_txq_stats stats;
 	struct zcrx_qp *qp;
 };
@@ -129,6 +134,8 @@ struct zcrx_qp {
 	bool started;
 };
 
+struct xdp_program;
+
 struct zcrx_dev {
 	char if_name[IFNAMSIZ];
 	int if_index;
@@ -138,7 +145,9 @@ struct zcrx_dev {
 	int busy_budget;
 	uint32_t ptype_mask;      /* Set by rte_eth_dev_set_ptypes(); all by default. */
 	bool force_copy;
-	int xsks_map_fd;          /* libxdp's redirect map on the netdev. */
+	char xdp_prog_path[PATH_MAX]; /* xdp_prog devarg ("": libxdp's default program). */
+	struct xdp_program *xdp_prog; /* Attached from probe to close. */
+	int xsks_map_fd;          /* The program's xsks_map: sockets go in at their queue. */
 	struct rte_ether_addr mac;
 	struct rte_eth_dev *eth_dev;
 	struct zcrx_qp qp[ZCRX_MAX_QUEUES];
@@ -159,6 +168,8 @@ int zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 		      struct zcrx_frames *frames, bool *copy);
 int zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp);
 void zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp);
+int zcrx_xdp_prog_attach(struct zcrx_dev *zd);
+void zcrx_xdp_prog_detach(struct zcrx_dev *zd);
 
 int zcrx_umem_add_pool(struct zcrx_umem *u, const struct zcpool *zp);
 
@@ -178,6 +189,8 @@ zcrx_umem_addr_mbuf(const struct zcrx_umem *u, uint64_t addr)
 }
 
 /* Datapath (zcrx_rx.c, zcrx_tx.c). */
+/* A started or stopped queue of a net_zcrx port, or NULL with rte_errno set. */
+void *zcrx_queue_lookup(uint16_t port_id, uint16_t queue_id, bool tx);
 uint16_t zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 unsigned int zcrx_fill(struct zcrx_rxq *rxq, unsigned int n);

@@ -160,28 +160,10 @@ zcrx_rq_detach(struct zcrx_rxq *rxq)
 	rq_unref(r);
 }
 
-static struct zcrx_rxq *
-lookup_rxq(uint16_t port_id, uint16_t queue_id)
-{
-	struct rte_eth_dev *dev;
-
-	if (!rte_eth_dev_is_valid_port(port_id) ||
-	    rte_eth_devices[port_id].rx_pkt_burst != zcrx_rx_burst) {
-		rte_errno = ENODEV;
-		return NULL;
-	}
-	dev = &rte_eth_devices[port_id];
-	if (queue_id >= dev->data->nb_rx_queues || dev->data->rx_queues[queue_id] == NULL) {
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	return dev->data->rx_queues[queue_id];
-}
-
 struct zc_rq *
 zc_rq_get(uint16_t port_id, uint16_t queue_id)
 {
-	struct zcrx_rxq *rxq = lookup_rxq(port_id, queue_id);
+	struct zcrx_rxq *rxq = zcrx_queue_lookup(port_id, queue_id, false);
 
 	if (rxq == NULL)
 		return NULL;
@@ -203,7 +185,7 @@ zc_rq_put(struct zc_rq *ring)
 uint16_t
 zc_rx_burst_cpl(uint16_t port_id, uint16_t queue_id, struct zc_rx_cpl *cpl, uint16_t n)
 {
-	struct zcrx_rxq *rxq = lookup_rxq(port_id, queue_id);
+	struct zcrx_rxq *rxq = zcrx_queue_lookup(port_id, queue_id, false);
 
 	if (rxq == NULL)
 		return 0;

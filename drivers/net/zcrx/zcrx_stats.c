@@ -34,6 +34,7 @@ static const struct zcrx_xstat tx_xstats[] = {
 	{ "drop_no_frame", offsetof(struct zcrx_txq, stats.drop_nobuf) },
 	{ "drop_too_long", offsetof(struct zcrx_txq, stats.drop_too_long) },
 	{ "not_owned", offsetof(struct zcrx_txq, stats.not_owned) },
+	{ "handed_back", offsetof(struct zcrx_txq, stats.handed_back) },
 };
 
 /* The kernel's own counters for a socket (struct xdp_statistics). */

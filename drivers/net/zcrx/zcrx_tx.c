@@ -4,13 +4,16 @@
 
 #include <sys/socket.h>
 
+#include <rte_errno.h>
+
+#include "zc_rq.h"
 #include "zcrx_pvt.h"
 
 /*
  * Transmit: an mbuf whose buffer lies in this socket's UMEM is sent in place and
  * freed when the kernel completes it; any other mbuf (another area, a clone, a
  * chain) is copied, linearised, into a frame of the queue's frame pool and freed
- * at once. A frame descriptor names its buffer base, with the data offset in the
+ * at once. Completed frames are freed, or handed to the application's callback. A frame descriptor names its buffer base, with the data offset in the
  * upper bits (unaligned chunk mode), so a completion finds its mbuf in O(1).
  */
 
@@ -54,22 +57,61 @@ tx_take(const struct zcpool *zp, uint64_t off)
 	return false;
 }
 
-void
-zcrx_tx_complete(struct zcrx_txq *txq)
+/*
+ * Completed frames go back to their pool, or, when the application asked for
+ * them (zc_tx_done_set()), to its callback in batches, owned by it again.
+ */
+static inline void
+tx_complete(struct zcrx_txq *txq, zc_tx_done_t cb)
 {
 	struct zcrx_umem *u = txq->qp->umem;
-	uint32_t idx, n, i;
+	struct rte_mbuf *done[ZCRX_BURST];
+	uint32_t idx, n, i, k = 0;
 
 	n = xsk_ring_cons__peek(&txq->cq, UINT32_MAX, &idx);
 	if (n == 0)
 		return;
 	for (i = 0; i < n; i++) {
 		uint64_t a = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(&txq->cq, idx + i));
+		struct rte_mbuf *m = zcrx_umem_addr_mbuf(u, a);
 
-		rte_pktmbuf_free(zcrx_umem_addr_mbuf(u, a));
+		if (cb == NULL) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		zcrx_buf_state(zcpool_of(m->pool), m, ZCPOOL_BUF_USER);
+		done[k++] = m;
+		if (k == RTE_DIM(done)) {
+			cb(done, k, txq->done_arg);
+			k = 0;
+		}
 	}
 	xsk_ring_cons__release(&txq->cq, n);
 	txq->outstanding -= n;
+	if (cb != NULL) {
+		if (k != 0)
+			cb(done, k, txq->done_arg);
+		txq->stats.handed_back += n;
+	}
+}
+
+/* At a stop, completions are freed: the application's callback may be gone. */
+void
+zcrx_tx_complete(struct zcrx_txq *txq)
+{
+	tx_complete(txq, NULL);
+}
+
+int
+zc_tx_done_set(uint16_t port_id, uint16_t queue_id, zc_tx_done_t cb, void *arg)
+{
+	struct zcrx_txq *txq = zcrx_queue_lookup(port_id, queue_id, true);
+
+	if (txq == NULL)
+		return -rte_errno;
+	txq->done_cb = cb;
+	txq->done_arg = arg;
+	return 0;
 }
 
 /* Copy (and linearise) m into a frame; NULL when there is no frame or no room. */
@@ -110,7 +152,7 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint64_t bytes = 0;
 	uint32_t idx, n, i, sent = 0;
 
-	zcrx_tx_complete(txq);
+	tx_complete(txq, txq->done_cb);
 	n = RTE_MIN((uint32_t)nb_pkts, xsk_prod_nb_free(&txq->tx, nb_pkts));
 	if (n == 0 || xsk_ring_prod__reserve(&txq->tx, n, &idx) != n)
 		goto kick;

@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
@@ -28,6 +31,7 @@
 #define ZCRX_UMEM_RING 4096
 #define ZCRX_BIND_TRIES 50
 #define ZCRX_BIND_RETRY_US (20 * 1000)
+#define ZCRX_XSKS_MAP "xsks_map"
 
 /* UMEMs by area: every socket over an area shares its UMEM (XDP_SHARED_UMEM). */
 static TAILQ_HEAD(, zcrx_umem) umems = TAILQ_HEAD_INITIALIZER(umems);
@@ -236,6 +240,8 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 		.rx_size = rte_align32pow2(rxq->nb_desc),
 		.tx_size = txq ? rte_align32pow2(txq->nb_desc) : 0,
 		.bind_flags = XDP_USE_NEED_WAKEUP | (zd->force_copy ? XDP_COPY : 0),
+		/* With xdp_prog the user's program is attached; libxdp must not add its own. */
+		.libxdp_flags = zd->xdp_prog != NULL ? XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD : 0,
 	};
 	unsigned int filled;
 	int ret;
@@ -281,6 +287,18 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 		umem_put(qp->umem);
 		qp->umem = NULL;
 		return ret;
+	}
+	if (zd->xdp_prog != NULL) {
+		ret = xsk_socket__update_xskmap(qp->xsk, zd->xsks_map_fd);
+		if (ret != 0) {
+			ZCRX_LOG(ERR, "%s queue %u: cannot insert the socket into xsks_map of xdp_prog=%s: %s\n",
+				 zd->if_name, qp->xsk_queue, zd->xdp_prog_path, strerror(-ret));
+			xsk_socket__delete(qp->xsk);
+			qp->xsk = NULL;
+			umem_put(qp->umem);
+			qp->umem = NULL;
+			return ret;
+		}
 	}
 	rxq->fd = xsk_socket__fd(qp->xsk);
 	if (txq != NULL)
@@ -353,4 +371,75 @@ zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp)
 	umem_put(qp->umem);
 	qp->umem = NULL;
 	qp->started = false;
+}
+
+/*
+ * xdp_prog: the user's program replaces libxdp's default one. It is attached at
+ * probe so that a bad object or a busy interface fails the probe, before the
+ * application has configured anything, and stays until close so that stopping
+ * and starting queues does not reload it.
+ */
+int
+zcrx_xdp_prog_attach(struct zcrx_dev *zd)
+{
+	const char *path = zd->xdp_prog_path;
+	struct xdp_program *prog;
+	struct bpf_map *map;
+	char msg[128];
+	int ret;
+
+	prog = xdp_program__open_file(path, NULL, NULL);
+	ret = libxdp_get_error(prog);
+	if (ret != 0) {
+		libxdp_strerror(ret, msg, sizeof(msg));
+		ZCRX_LOG(ERR, "xdp_prog=%s: not a loadable BPF object (%s); build it with 'clang -O2 -g -target bpf -c'\n",
+			 path, msg);
+		return ret;
+	}
+	map = bpf_object__find_map_by_name(xdp_program__bpf_obj(prog), ZCRX_XSKS_MAP);
+	if (map == NULL || bpf_map__type(map) != BPF_MAP_TYPE_XSKMAP) {
+		ZCRX_LOG(ERR, "xdp_prog=%s: no BPF_MAP_TYPE_XSKMAP map named " ZCRX_XSKS_MAP "; the program must define one and redirect to it by ctx->rx_queue_index\n",
+			 path);
+		ret = -EINVAL;
+		goto err;
+	}
+	if (bpf_map__max_entries(map) < (uint32_t)zd->start_queue + zd->queue_count) {
+		ZCRX_LOG(ERR, "xdp_prog=%s: " ZCRX_XSKS_MAP " has %u entries, queues up to %u need %u; raise its max_entries\n",
+			 path, bpf_map__max_entries(map), zd->start_queue + zd->queue_count - 1,
+			 zd->start_queue + zd->queue_count);
+		ret = -EINVAL;
+		goto err;
+	}
+	ret = xdp_program__attach(prog, zd->if_index, XDP_MODE_UNSPEC, 0);
+	if (ret != 0) {
+		libxdp_strerror(ret, msg, sizeof(msg));
+		if (ret == -EEXIST || ret == -EBUSY)
+			ZCRX_LOG(ERR, "xdp_prog=%s: cannot attach it to %s: %s; another XDP program is attached ('ip link show %s'): remove it with 'ip link set %s xdp off'\n",
+				 path, zd->if_name, msg, zd->if_name, zd->if_name);
+		else
+			ZCRX_LOG(ERR, "xdp_prog=%s: cannot attach it to %s: %s; the kernel refused it (--log-level=pmd.net.zcrx:debug shows libbpf's log)\n",
+				 path, zd->if_name, msg);
+		goto err;
+	}
+	zd->xsks_map_fd = bpf_object__find_map_fd_by_name(xdp_program__bpf_obj(prog), ZCRX_XSKS_MAP);
+	zd->xdp_prog = prog;
+	return 0;
+err:
+	xdp_program__close(prog);
+	return ret;
+}
+
+void
+zcrx_xdp_prog_detach(struct zcrx_dev *zd)
+{
+	int ret;
+
+	if (zd->xdp_prog == NULL)
+		return;
+	ret = xdp_program__detach(zd->xdp_prog, zd->if_index, XDP_MODE_UNSPEC, 0);
+	if (ret != 0)
+		ZCRX_LOG(WARNING, "%s: cannot detach xdp_prog=%s: %s; remove it with 'ip link set %s xdp off'\n",
+			 zd->if_name, zd->xdp_prog_path, strerror(-ret), zd->if_name);
+	xdp_program__close(zd->xdp_prog);
+	zd->xdp_prog = NULL;
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# net_zcrx's xdp_prog devarg: with xdp_udp_only.bpf.c on the interface, testpmd
+# (rxonly) gets the IPv4 UDP frames namespace a sends and the kernel gets the
+# rest. Objects that cannot be used fail the probe with their message, and no
+# XDP program is left on the interface afterwards.
+#   xdp_prog_test.sh BUILD_DIR
+set -u
+build=$1
+here=$(dirname "$0")
+. "$here/topo.sh"
+. "$here/../plugins.sh"
+topo_skip_unless_able
+command -v clang >/dev/null || { echo "SKIP: clang not found (it builds the XDP programs)"; exit 77; }
+plugins_stage "$build"
+command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not found"; exit 77; }
+
+tmp=$(mktemp -d)
+cleanup() { [ -n "${tp:-}" ] && kill "$tp" 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$tmp"; }
+trap cleanup EXIT
+topo_up "zx$$"
+read -ra mem <<<"$(eal_mem "zx$$")"
+
+# The kernel's UAPI headers include <asm/types.h>, which lives in the multiarch
+# directory a BPF target does not search.
+bpfcc() { clang -O2 -g -target bpf -I"/usr/include/$(gcc -print-multiarch)" -c "$1" -o "$2"; }
+bpfcc "$here/xdp_udp_only.bpf.c" "$tmp/udp_only.o" || { echo "FAIL: cannot compile xdp_udp_only.bpf.c"; exit 1; }
+cat >"$tmp/pass.bpf.c" <<'EOF'
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("xdp")
+int xdp_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "Dual BSD/GPL";
+EOF
+bpfcc "$tmp/pass.bpf.c" "$tmp/no_map.o" || { echo "FAIL: cannot compile the XDP_PASS program"; exit 1; }
+
+testpmd() { # testpmd DEVARGS: one net_zcrx port on ${TOPO}a0, commands from stdin
+	stdbuf -oL dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool \
+		-d "$ZCPOOL_SO" -d "$ZCRX_SO" --vdev "net_zcrx0,iface=${TOPO}a0$1" -- -i
+}
+no_xdp_left() {
+	if ip link show "${TOPO}a0" | grep -q xdp; then
+		ip link show "${TOPO}a0"; echo "FAIL: an XDP program is left on ${TOPO}a0 $1"; exit 1
+	fi
+}
+
+# Each bad object fails the probe with a message that says what is wrong.
+bad() { # bad DEVARGS EXPECTED_MESSAGE
+	testpmd "$1" <<<quit >"$tmp/bad" 2>&1
+	if ! grep -qF "$2" "$tmp/bad" || ! grep -q "net_zcrx0: probe failed" "$tmp/bad"; then
+		cat "$tmp/bad"; echo "FAIL: $1: expected a failed probe saying '$2'"; exit 1
+	fi
+	no_xdp_left "after $1 failed"
+	echo "ok: $1 refused: $(grep -F "$2" "$tmp/bad")"
+}
+bad ",xdp_prog=/nonexistent" "xdp_prog=/nonexistent: cannot read the XDP object file"
+bad ",xdp_prog=$tmp/pass.bpf.c" "not a loadable BPF object"
+bad ",xdp_prog=$tmp/no_map.o" "no BPF_MAP_TYPE_XSKMAP map named xsks_map"
+ip link set dev "${TOPO}a0" xdp obj "$tmp/no_map.o" sec xdp
+testpmd ",xdp_prog=$tmp/udp_only.o" <<<quit >"$tmp/bad" 2>&1
+ip link set dev "${TOPO}a0" xdp off
+grep -q "another XDP program is attached" "$tmp/bad" ||
+	{ cat "$tmp/bad"; echo "FAIL: attaching over another program: no clear message"; exit 1; }
+echo "ok: attaching over another program refused"
+
+mkfifo "$tmp/cmd"
+testpmd ",xdp_prog=$tmp/udp_only.o" <"$tmp/cmd" >"$tmp/out" 2>&1 &
+tp=$!
+exec 3>"$tmp/cmd"
+prompt() { # wait until testpmd has printed its prompt N times
+	for _ in $(seq 150); do [ "$(grep -o "testpmd>" "$tmp/out" | wc -l)" -ge "$1" ] && return 0; sleep 0.2; done
+	cat "$tmp/out"; echo "FAIL: testpmd stopped answering"; exit 1
+}
+n=1; prompt $n
+cmd() { echo "$1" >&3; n=$((n + 1)); prompt $n; }
+ip link show "${TOPO}a0" | grep -q xdp || { echo "FAIL: no XDP program on ${TOPO}a0"; exit 1; }
+
+cmd "set fwd rxonly"
+cmd "start"
+count=500
+amac=$(ip -o link show "${TOPO}a0" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+# The raw frames must reach the kernel: a packet socket on ${TOPO}a0 checks them.
+python3 "$here/frames.py" recv "${TOPO}a0" $count 30 >"$tmp/kernel" &
+rx=$!
+sleep 0.5
+ip netns exec "${TOPO}a" python3 "$here/frames.py" send-udp "${TOPO}a1" "$amac" 10.99.0.1 $count
+ip netns exec "${TOPO}a" python3 "$here/frames.py" send "${TOPO}a1" "$amac" $count
+wait $rx
+rc=$?
+sleep 0.5
+cmd "stop"
+got=$(awk '/Accumulated forward statistics/ {blk = 1; v = ""}
+	blk && /RX-packets:/ && v == "" {v = $2} END {print v}' "$tmp/out")
+echo "quit" >&3
+exec 3>&-
+wait "$tp"; tp=
+echo "kernel: $(cat "$tmp/kernel")"
+[ $rc -eq 0 ] || { echo "FAIL: the kernel did not get every raw frame"; exit 1; }
+[ "${got:-0}" -ge $count ] || { cat "$tmp/out"; echo "FAIL: testpmd received ${got:-0} of $count UDP frames"; exit 1; }
+[ "$got" -lt $((2 * count)) ] || { echo "FAIL: testpmd received $got frames: the raw ones too"; exit 1; }
+echo "ok: testpmd received $got frames (the $count UDP ones), the kernel the $count raw ones"
+no_xdp_left "after testpmd quit"
+echo "PASS: xdp_prog steers UDP to net_zcrx, the rest to the kernel; bad objects fail the probe; nothing left attached"
