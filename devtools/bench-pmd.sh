@@ -88,12 +88,14 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+bench_name=bench-pmd
+# shellcheck source=devtools/bench-lib.sh
+. "$top/devtools/bench-lib.sh"
 runs=5 secs=5 out='' build=$top/build cmp='' gen_cpu=0 zargs='' xdpargs=''
 warmup=0.5
 mbufs=32768
 
 usage() { sed -n '/^#   devtools\/bench-pmd.sh/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; }
-die() { echo "bench-pmd: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=${2:-}; shift 2 || die "--runs needs a value" ;;
@@ -111,19 +113,8 @@ done
 case "$runs" in ''|*[!0-9]*|0) die "--runs must be a positive integer, got '$runs'" ;; esac
 case "$secs" in ''|*[!0-9]*|0) die "--seconds must be a positive integer, got '$secs'" ;; esac
 case "$gen_cpu" in 0|1) dut_cpu=$((1 - gen_cpu)) ;; *) die "--gen-cpu must be 0 or 1, got '$gen_cpu'" ;; esac
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench-pmd: must run as root (network namespaces, veth pairs, AF_XDP, hugepages); rerun with sudo" >&2
-	exit 1
-fi
+require_root
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (one for the generator, one for the DUT)"
-check_build() {
-	local d so
-	d=$(cd "$1" 2>/dev/null && pwd) || die "no build directory '$1'; build with devtools/build.sh"
-	for so in drivers/mempool/zcpool/libzc_mempool_zcpool.so drivers/net/zcrx/libzc_net_zcrx.so; do
-		[ -f "$d/$so" ] || die "$d/$so missing; build with devtools/build.sh"
-	done
-	echo "$d"
-}
 build=$(check_build "$build")
 [ -z "$cmp" ] || cmp=$(check_build "$cmp")
 if [ -n "$out" ]; then
@@ -132,47 +123,18 @@ fi
 
 eval "$("$top/devtools/setup.sh" --env)"
 command -v dpdk-testpmd >/dev/null || die "dpdk-testpmd not found; run devtools/setup.sh"
-. "$top/test/veth/topo.sh"
-. "$top/test/plugins.sh"
 
 # --- clean-up of everything made below -----------------------------------------
 tmp='' gen_pid='' dut_pid='' stage_made=() eal_prefix=zbench$$-
-stop_pid() { # stop_pid PID: SIGTERM (testpmd then closes its ports), SIGKILL after 5 s
-	local pid=$1 _
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 cleanup() {
-	local d
 	trap - EXIT INT TERM
-	exec 3>&- 4>&- 2>/dev/null || true
-	[ -n "$dut_pid" ] && stop_pid "$dut_pid"
-	[ -n "$gen_pid" ] && stop_pid "$gen_pid"
-	topo_down || true
-	[ -n "$tmp" ] && rm -rf "$tmp"
-	rm -rf /var/run/dpdk/"$eal_prefix"*
-	for d in "${stage_made[@]}"; do
-		rm -rf "$d"
-		rmdir "$(dirname "$d")" 2>/dev/null || true
-	done
+	bench_cleanup
 }
 trap cleanup EXIT
 trap 'echo "bench-pmd: interrupted" >&2; exit 130' INT TERM
 
 topo_skip_unless_able
 
-# plugins_stage keeps per-build copies in a directory the test suite shares
-# (/run/zcrx-plugins for root): remove a copy at exit only if this run made it.
-# stage BUILD: plugins_stage, noting a copy made by this run.
-stage() {
-	local before
-	before=$(ls -1 /run/zcrx-plugins 2>/dev/null || true)
-	plugins_stage "$1"
-	grep -qxF "$(basename "$(dirname "$ZCPOOL_SO")")" <<<"$before" ||
-		stage_made+=("$(dirname "$ZCPOOL_SO")")
-}
 declare -A so_pool so_pmd ld_path
 variants=(net_zcrx)
 stage "$build"
@@ -188,69 +150,8 @@ fi
 drivers=("${variants[@]}" net_af_xdp)
 tmp=$(mktemp -d /tmp/bench-pmd.XXXXXX)
 hz=$(getconf CLK_TCK)
+warn_if_busy
 
-# Another busy process on this 2-core machine distorts every number: say so.
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
-t0=$(busy_ticks)
-sleep 1
-busy=$((($(busy_ticks) - t0) * 100 / (2 * hz)))
-if [ "$busy" -gt 10 ]; then
-	echo "bench-pmd: warning: the machine is already ${busy}% busy before the benchmark; results will be noisy" >&2
-fi
-
-# mem_args TAG: hugepages when there are enough, else plain memory. EAL makes a
-# runtime directory even --in-memory: a prefix of ours lets cleanup remove it.
-mem_args() {
-	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 256 ]; then
-		echo "--in-memory --file-prefix $eal_prefix$1"
-	else
-		echo "--no-huge -m 1024 --no-shconf --file-prefix $eal_prefix$1"
-	fi
-}
-
-# --- driving an interactive testpmd through a fifo -------------------------------
-# tp_launch NAME FD PREFIX... -- TESTPMD ARGS: start "PREFIX stdbuf -oL dpdk-testpmd
-# ARGS" reading commands from a fifo opened on FD; waits for its first prompt.
-# Sets tp_pid (PREFIX commands exec, so it is testpmd's).
-tp_launch() {
-	local name=$1 fd=$2 pre=()
-	shift 2
-	while [ "$1" != -- ]; do pre+=("$1"); shift; done
-	shift
-	rm -f "$tmp/$name.cmd"
-	mkfifo "$tmp/$name.cmd"
-	"${pre[@]}" stdbuf -oL dpdk-testpmd "$@" <"$tmp/$name.cmd" >"$tmp/$name.out" 2>&1 &
-	tp_pid=$!
-	eval "exec $fd>\"$tmp/$name.cmd\""
-	tp_wait "$name" 1 30
-}
-prompts() { grep -o 'testpmd>' "$tmp/$1.out" 2>/dev/null | wc -l || true; }
-# tp_wait NAME N TIMEOUT_S: until testpmd has printed its prompt N times.
-tp_wait() {
-	local _
-	for _ in $(seq $(($3 * 20))); do
-		[ "$(prompts "$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# tp_cmd NAME FD CMD [SAVE]: run a command, wait for the next prompt, and save its
-# output in $tmp/NAME.SAVE (default NAME.last).
-tp_cmd() {
-	local name=$1 fd=$2 n off
-	n=$(prompts "$name")
-	off=$(stat -c %s "$tmp/$name.out")
-	echo "$3" >&"$fd"
-	tp_wait "$name" $((n + 1)) 20 || return 1
-	tail -c +$((off + 1)) "$tmp/$name.out" >"$tmp/$name.${4:-last}"
-}
-# port_val FILE PORT KEY: the value after KEY ("Rx-pps:", "RX-packets:") for PORT
-# in a "show port stats" output.
-port_val() {
-	awk -v port="$2" -v key="$3" '
-		/NIC statistics for port/ {p = $0; sub(/.*port /, "", p); sub(/ .*/, "", p)}
-		p == port {for (i = 1; i < NF; i++) if ($i == key) {print $(i + 1); exit}}' "$1"
-}
 # ticks: machine busy ticks, both testpmds' ticks, the DUT forwarding thread's
 # user and system ticks (/proc, in 1/CLK_TCK s).
 ticks() {
@@ -263,21 +164,9 @@ ticks() {
 }
 
 # --- topology and generator ------------------------------------------------------
-topo_up "zb$$"
-for s in a b; do
-	sysctl -qw "net.ipv4.conf.${TOPO}${s}0.forwarding=0"
-	ip netns exec "${TOPO}$s" sysctl -qw net.ipv4.conf.all.forwarding=0
-done
-amac=$(cat "/sys/class/net/${TOPO}a0/address")
-
-gen_fail() { tail -n 30 "$tmp/gen.out" >&2; echo "bench-pmd: the generator $1" >&2; exit 1; }
-# shellcheck disable=SC2046
-tp_launch gen 3 ip netns exec "${TOPO}a" -- -l 0,1 --main-lcore "$dut_cpu" --no-pci \
-	$(mem_args g) --log-level=lib.eal:warning --vdev "net_af_packet0,iface=${TOPO}a1" \
-	-- -i --forward-mode=txonly --txpkts=64 --eth-peer="0,$amac" --total-num-mbufs=$mbufs ||
-	gen_fail "did not start"
-gen_pid=$tp_pid
-tp_cmd gen 3 start || gen_fail "did not start"
+bench_topo_up "zb$$"
+# shellcheck disable=SC2119 # (no extra generator arguments)
+gen_start
 
 # --- one run -----------------------------------------------------------------------
 # run_one CONFIG DRIVER REP: appends to $tmp/results
@@ -395,30 +284,6 @@ done
 elapsed=$(($(date +%s) - started))
 
 # --- report ------------------------------------------------------------------------
-# summary CONFIG DRIVER COLUMN: "median min max n" of a results column over ok runs.
-summary() {
-	awk -v c="$1" -v d="$2" -v k="$3" '$1 == c && $2 == d && $4 == "ok" && $k != "-" {print $k}' \
-		"$tmp/results" | sort -g | awk '{v[NR] = $1}
-		END {if (NR == 0) {print "- - - 0"; exit}
-		     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		     print m, v[1], v[NR], NR}'
-}
-fmt() { # fmt "median min max n" DECIMALS [UNIT] -> "median [min-max]UNIT"
-	awk -v s="$1" -v d="$2" -v u="${3:-}" 'BEGIN {split(s, a, " ")
-		if (a[4] == 0) {print "-"; exit}
-		printf "%.*f%s [%.*f-%.*f]", d, a[1], u, d, a[2], d, a[3]}'
-}
-ratio() { # ratio CONFIG DRIVER COLUMN [BASE]: DRIVER / BASE (net_af_xdp), paired by repetition
-	# Each repetition's ratio compares runs made seconds apart, so a slow spell of
-	# the (shared) host hits both sides; the median of these ratios is robust to it.
-	awk -v c="$1" -v d="$2" -v k="$3" -v base="${4:-net_af_xdp}" '$1 == c && $4 == "ok" && $k != "-" {
-			if ($2 == d) x[$3] = $k; else if ($2 == base) y[$3] = $k }
-		END {for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r]}' "$tmp/results" |
-		sort -g | awk '{v[NR] = $1}
-		END {if (NR == 0) {print "-"; exit}
-		     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		     printf "%.2fx [%.2f-%.2f]", m, v[1], v[NR]}'
-}
 # rows SEP: the table's cells, separated by SEP; ratio rows follow each configuration.
 rows() {
 	local cfg drv v
@@ -443,7 +308,7 @@ rows() {
 }
 head=(config driver "DUT rx Mpps" "fwd Mpps (port 1 tx)" "cycles/packet" "DUT sys"
 	"generator Mpps" "other % (max)" "runs ok")
-host="kernel $(uname -r), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+host=$(host_line)
 title="net_zcrx${zargs:+ (${zargs#,})} vs net_af_xdp${xdpargs:+ (${xdpargs#,})}, $runs runs x $secs s, 64-byte frames; generator testpmd txonly/net_af_packet on CPU $gen_cpu, DUT testpmd on CPU $dut_cpu"
 note="median [min-max]; cycles = DUT forwarding-lcore cycles per received packet in non-empty bursts; $host; ${busy}% busy before start; $elapsed s"
 {

@@ -2,37 +2,40 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The project's main job on a fresh machine, as root: provisions and builds, then
-# forwards traffic between two network namespaces through two net_zcrx ports.
+# routes IPv4 and IPv6 traffic between two network namespaces with zcfwd over two
+# net_zcrx ports on one hugepage zcpool area.
 #
-#   namespace gen             root namespace                      namespace sink
-#   testpmd txonly  ---veth--->  net_zcrx0 --(testpmd io, one     ---veth--->  counted
-#   (net_af_packet)              zcpool area = one shared UMEM)
-#                                          net_zcrx1
+#   namespace gen                 root namespace                     namespace sink
+#   IPv4 + IPv6 flows ---veth--->  net_zcrx0 --zcfwd (LPM, TTL-1,  ---veth--->  counted
+#   (frames.py gen-mix)            buffers back through the        (frames.py count-mix)
+#                                  refill ring)--> net_zcrx1
 #
-# Live statistics every second; at the end a summary, a check that the packets
-# arrived in the sink namespace, and a clean-up of everything made (also on ^C).
-#   devtools/demo.sh [SECONDS]      (default 10)
+# zcfwd prints live statistics every second, then its summary and a buffer audit;
+# the demo checks that the routed packets arrived in the sink namespace and
+# removes everything it made (namespaces, links, processes), also on ^C.
+#   devtools/demo.sh [SECONDS] [ZCFWD_OPTIONS...]    (default 10 s, --mode rtc)
+# e.g. devtools/demo.sh 10 --mode pipeline --workers 1 --return free
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-10}
+[ $# -gt 0 ] && shift
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: must run as root (installs packages, hugepages, namespaces, AF_XDP); rerun with sudo" >&2
 	exit 1
 fi
-case "$secs" in ''|*[!0-9]*) echo "demo: SECONDS must be a number, got '$secs'" >&2; exit 2 ;; esac
+case "$secs" in ''|*[!0-9]*|0) echo "demo: SECONDS must be a positive number, got '$secs'" >&2; exit 2 ;; esac
 "$top/devtools/build.sh" release
 eval "$("$top/devtools/setup.sh" --env)"
 . "$top/test/veth/topo.sh"
-. "$top/test/plugins.sh"
-plugins_stage "$top/build"
-export LD_LIBRARY_PATH="$top/build/lib/zcmem:$top/build/drivers/mempool/zcpool:$LD_LIBRARY_PATH"
+export LD_LIBRARY_PATH="$top/build/lib/zcmem:$top/build/drivers/mempool/zcpool:$top/build/drivers/net/zcrx:$LD_LIBRARY_PATH"
+frames=$top/test/veth/frames.py
 
 tmp=$(mktemp -d)
+pids=()
 cleanup() {
 	trap - EXIT INT TERM
-	[ -n "${gen:-}" ] && kill "$gen" 2>/dev/null
-	[ -n "${dut:-}" ] && kill -INT "$dut" 2>/dev/null
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	topo_down
 	rm -rf "$tmp"
@@ -40,33 +43,61 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 topo_up "zd$$"
-sink_rx() { ip -n "${TOPO}b" -s -j link show "${TOPO}b1" |
+gen_ns=${TOPO}a sink_ns=${TOPO}b
+sink_rx() { ip -n "$sink_ns" -s -j link show "${TOPO}b1" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
 
-echo "demo: forwarding for $secs s: gen -> net_zcrx0 (${TOPO}a0) -> net_zcrx1 (${TOPO}b0) -> sink"
+cat >"$tmp/routes" <<'EOF'
+# PREFIX/LEN        PORT   (the generator's flows go to port 1, the sink side)
+198.18.0.0/15       1
+2001:db8:1::/48     1
+# Back towards the generator.
+10.99.0.0/24        0
+2001:db8:99::/48    0
+EOF
+
+echo "demo: zcfwd routes $secs s of IPv4 and IPv6 from namespace $gen_ns to namespace $sink_ns"
+# One forwarding lcore (1); the generator gets the other core. --in-memory: the
+# pool's hugepages are never files, so nothing is left behind.
+"$top/build/examples/zcfwd/zcfwd" -l 0,1 --main-lcore 0 --no-pci --in-memory \
+	--log-level=lib.eal:error \
+	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" -- \
+	-p 0x3 --config "(0,0,1),(1,0,1)" --routes "$tmp/routes" \
+	--eth-dest "1,$(topo_mac "$sink_ns" "${TOPO}b1")" --return refill "$@" \
+	> >(tee "$tmp/zcfwd") 2>&1 &
+zcfwd=$!
+pids+=("$zcfwd")
+for _ in $(seq 100); do grep -q "stops$" "$tmp/zcfwd" && break; sleep 0.1; done
+grep -q "stops$" "$tmp/zcfwd" || { echo "demo: zcfwd did not start" >&2; exit 1; }
+
 before=$(sink_rx)
-# The DUT forwards on lcore 1; the generator sends from lcore 0.
-# shellcheck disable=SC2046
-dpdk-testpmd -l 0,1 --no-pci $(eal_mem "zd$$d" 256) --mbuf-pool-ops-name zcpool \
-	-d "$ZCPOOL_SO" -d "$ZCRX_SO" --log-level=lib.eal:warning \
-	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
-	-- --forward-mode=io --stats-period 1 --record-core-cycles \
-	--eth-peer="1,$(topo_mac "${TOPO}b" "${TOPO}b1")" &
-dut=$!
-sleep 3
-# shellcheck disable=SC2046
-sleep $((secs + 1)) | ip netns exec "${TOPO}a" dpdk-testpmd -l 0,1 --main-lcore 1 --no-pci \
-	$(eal_mem "zd$$g" 256) --log-level=lib.eal:warning --vdev "net_af_packet0,iface=${TOPO}a1" \
-	-- --forward-mode=txonly --txpkts=64 --eth-peer="0,$(cat /sys/class/net/${TOPO}a0/address)" \
-	>"$tmp/gen" 2>&1 &
+ip netns exec "$sink_ns" python3 "$frames" count-mix "${TOPO}b1" $((secs + 1)) >"$tmp/sink" &
+pids+=($!)
+# In the background, waited for: a ^C then reaches the trap at once.
+ip netns exec "$gen_ns" python3 "$frames" gen-mix "${TOPO}a1" \
+	"$(cat "/sys/class/net/${TOPO}a0/address")" 198.18.1.9 2001:db8:1::9 "$secs" >"$tmp/gen" &
 gen=$!
-sleep "$secs"
-kill -INT "$dut"
-wait "$dut" || true
-dut=
-wait "$gen" 2>/dev/null || true
-gen=
+pids+=("$gen")
+wait "$gen"
+sleep 1
+kill -INT "$zcfwd"
+rc=0
+wait "$zcfwd" || rc=$?
+wait
+pids=()
 after=$(sink_rx)
+
 echo
-echo "demo: the sink namespace received $((after - before)) packets through net_zcrx"
-[ $((after - before)) -gt 0 ] || { tail -20 "$tmp/gen"; echo "demo: nothing arrived" >&2; exit 1; }
+echo "demo: generator (namespace $gen_ns): $(cat "$tmp/gen")"
+echo "demo: sink (namespace $sink_ns): $((after - before)) frames arrived (kernel counter); a"
+echo "      python counter beside it sampled what it could:"
+sed 's/^/        /' "$tmp/sink"
+if [ $((after - before)) -eq 0 ]; then
+	echo "demo: FAIL: nothing arrived in the sink namespace" >&2
+	exit 1
+fi
+if [ "$rc" -ne 0 ]; then
+	echo "demo: FAIL: zcfwd exited with status $rc (see the audit above)" >&2
+	exit 1
+fi
+echo "demo: OK: packets routed through net_zcrx arrived, and every buffer is back in the pool"

@@ -17,7 +17,7 @@ ZC_DPDK_RECIPE=3
 DPDK_DRIVERS=bus/vdev,mempool/ring,mempool/stack,net/null,net/ring,net/af_packet,net/af_xdp
 DEB_PKGS="build-essential pkg-config meson ninja-build python3-pyelftools libnuma-dev \
 libxdp-dev libbpf-dev libelf-dev zlib1g-dev libpcap-dev dpkg-dev iproute2 ethtool \
-valgrind clang"
+valgrind clang gnuplot-nox"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }

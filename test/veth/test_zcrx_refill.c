@@ -6,8 +6,10 @@
  * The net_zcrx refill ring: valid returns are used, invalid, duplicated and
  * forged entries are refused and counted, a full ring is reported, a buffer
  * returned through the ring cannot also be freed or sent, completions work
- * without mbufs, and the pool's count is exact after every scenario.
- * Run by refill_test.sh:
+ * without mbufs, and the pool's count is exact after every scenario. Transmit
+ * completions reach the application's callback (zc_tx_done_set()) and can be
+ * returned through the ring, and the pool's census says who holds each buffer.
+ * Run by on_veth.sh:
  *   test_zcrx_refill --no-huge|--huge [EAL args] -- IFACE "SEND COMMAND"
  */
 
@@ -69,22 +71,21 @@ kernel_held(unsigned int app_held)
 	return NB_MBUF - rte_mempool_avail_count(mp) - app_held;
 }
 
+/*
+ * A started port named name on the interface, its pool (named after it) and its
+ * refill ring: port, mp and rq.
+ */
 static int
-test_refill(void)
+port_up(const char *name)
 {
-	struct rte_mbuf *a[BATCH], *b[BATCH], *m;
 	struct rte_eth_conf conf = { 0 };
-	uint64_t off, v0, k0;
-	struct zc_rx_cpl cpl[BATCH];
 	char devargs[96];
-	unsigned int got, i, n;
-	struct zc_pool_geometry geo;
 
 	snprintf(devargs, sizeof(devargs), "iface=%s,rq_entries=%u", iface, RQ_SIZE);
-	ZC_ASSERT(rte_vdev_init("net_zcrx_rq", devargs) == 0, "probe");
-	ZC_ASSERT(rte_eth_dev_get_port_by_name("net_zcrx_rq", &port) == 0, "port");
+	ZC_ASSERT(rte_vdev_init(name, devargs) == 0, "probe");
+	ZC_ASSERT(rte_eth_dev_get_port_by_name(name, &port) == 0, "port");
 	/* No mempool cache: frees reach the pool, which the refill ring needs. */
-	mp = zc_pktmbuf_pool_create("rq_pool", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
+	mp = zc_pktmbuf_pool_create(name, NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
 				    SOCKET_ID_ANY);
 	ZC_ASSERT(mp != NULL, "pool");
 	ZC_ASSERT(rte_eth_dev_configure(port, 1, 1, &conf) == 0, "configure");
@@ -93,6 +94,39 @@ test_refill(void)
 	ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
 	rq = zc_rq_get(port, 0);
 	ZC_ASSERT(rq != NULL, "refill ring: %s", rte_strerror(rte_errno));
+	return 0;
+}
+
+static int
+port_down(const char *name)
+{
+	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
+	ZC_ASSERT(rte_eth_dev_close(port) == 0, "close");
+	ZC_ASSERT(rte_vdev_uninit(name) == 0, "detach");
+	return 0;
+}
+
+/* After port_down() and giving back what the test held: every buffer is in the pool. */
+static int
+pool_done(void)
+{
+	ZC_ASSERT(rte_mempool_avail_count(mp) == NB_MBUF, "pool count %u of %u",
+		  rte_mempool_avail_count(mp), NB_MBUF);
+	zc_rq_put(rq);
+	ZC_ASSERT(zc_pool_destroy(mp, 0) == 0, "destroy");
+	return 0;
+}
+
+static int
+test_refill(void)
+{
+	struct rte_mbuf *a[BATCH], *b[BATCH], *m;
+	uint64_t off, v0, k0;
+	struct zc_rx_cpl cpl[BATCH];
+	unsigned int got, i, n;
+	struct zc_pool_geometry geo;
+
+	ZC_ASSERT(port_up("net_zcrx_rq") == 0, "port");
 	ZC_ASSERT(rq->size == RQ_SIZE && rq->mask == RQ_SIZE - 1, "size %u", rq->size);
 	ZC_ASSERT(((uintptr_t)&rq->head - (uintptr_t)&rq->tail) >= RTE_CACHE_LINE_SIZE,
 		  "head and tail share a cache line");
@@ -175,18 +209,170 @@ test_refill(void)
 	}
 
 	/* Stop and close with entries pending and completions held: all come back. */
-	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
-	ZC_ASSERT(rte_eth_dev_close(port) == 0, "close");
-	ZC_ASSERT(rte_vdev_uninit("net_zcrx_rq") == 0, "detach");
+	ZC_ASSERT(port_down("net_zcrx_rq") == 0, "port down");
 	ZC_ASSERT(zc_rq_post(rq, cpl[0].off) == -EPIPE, "post after close");
 	for (i = 0; i < got; i++)
 		rte_pktmbuf_free(zc_pool_index_mbuf(mp, zc_pool_area_off_index(mp, cpl[i].off)));
 	rte_pktmbuf_free(b[0]);
-	ZC_ASSERT(rte_mempool_avail_count(mp) == NB_MBUF, "pool count %u of %u",
-		  rte_mempool_avail_count(mp), NB_MBUF);
-	zc_rq_put(rq);
-	ZC_ASSERT(zc_pool_destroy(mp, 0) == 0, "destroy");
+	return pool_done();
+}
+
+/* Transmit completions handed to the application (zc_tx_done_set()). */
+struct tx_done {
+	unsigned int n;                /* Buffers handed back. */
+	struct rte_mbuf *m[BATCH];     /* The first BATCH of them. */
+};
+
+static void
+tx_done(struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	struct tx_done *d = arg;
+	uint16_t i;
+
+	for (i = 0; i < n; i++, d->n++)
+		if (d->n < RTE_DIM(d->m))
+			d->m[d->n] = pkts[i];
+}
+
+static struct zc_pool_census
+census(void)
+{
+	struct zc_pool_census c = { 0 };
+
+	zc_pool_census_get(mp, &c);
+	return c;
+}
+
+/*
+ * Empty bursts kick the kernel and reap completions, until no buffer is being
+ * sent (copy mode sends a few dozen per kick) or a second has passed.
+ */
+static void
+tx_reap(void)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz();
+
+	while (census().held_tx != 0 && rte_get_timer_cycles() < end)
+		rte_eth_tx_burst(port, 0, NULL, 0);
+}
+
+static int
+test_tx_done(void)
+{
+	struct rte_mbuf *a[BATCH];
+	struct tx_done d = { 0 };
+	uint64_t zc0, refill0;
+	unsigned int i, avail;
+
+	ZC_ASSERT(port_up("net_zcrx_td") == 0, "port");
+	ZC_ASSERT(zc_tx_done_set(port, 0, tx_done, &d) == 0, "set the callback");
+
+	/* Sent in place, completed into the callback: the application's again. */
+	ZC_ASSERT(traffic(a) == BATCH, "receive");
+	zc0 = xstat("tx_q0_zero_copy");
+	ZC_ASSERT(rte_eth_tx_burst(port, 0, a, BATCH) == BATCH, "send");
+	ZC_ASSERT(xstat("tx_q0_zero_copy") - zc0 == BATCH, "not sent in place");
+	tx_reap();
+	ZC_ASSERT(d.n == BATCH, "callback got %u of %u", d.n, BATCH);
+	ZC_ASSERT(xstat("tx_q0_handed_back") == BATCH, "handed_back %" PRIu64,
+		  xstat("tx_q0_handed_back"));
+	ZC_ASSERT(census().held_user == BATCH, "held by the application %u",
+		  census().held_user);
+	/* ... so the refill ring takes them, and the next receive refills from them. */
+	for (i = 0; i < BATCH; i++)
+		ZC_ASSERT(zc_rq_post_mbuf(rq, d.m[i]) == 0, "post completed buffer %u", i);
+	refill0 = xstat("rx_q0_rq_refill");
+	rte_pktmbuf_free_bulk(a, traffic(a));
+	ZC_ASSERT(xstat("rx_q0_rq_refill") - refill0 == BATCH, "refilled %" PRIu64 " of %u",
+		  xstat("rx_q0_rq_refill") - refill0, BATCH);
+
+	/* Without the callback, completed buffers go back to the pool. */
+	ZC_ASSERT(zc_tx_done_set(port, 0, NULL, NULL) == 0, "clear the callback");
+	ZC_ASSERT(traffic(a) == BATCH, "receive");
+	avail = rte_mempool_avail_count(mp);
+	ZC_ASSERT(rte_eth_tx_burst(port, 0, a, BATCH) == BATCH, "send");
+	tx_reap();
+	ZC_ASSERT(rte_mempool_avail_count(mp) == avail + BATCH, "pool got %u of %u back",
+		  rte_mempool_avail_count(mp) - avail, BATCH);
+	ZC_ASSERT(d.n == BATCH && xstat("tx_q0_handed_back") == BATCH,
+		  "completions handed back with no callback set");
+
+	ZC_ASSERT(port_down("net_zcrx_td") == 0, "port down");
+	return pool_done();
+}
+
+static int
+test_tx_done_refusals(void)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct tx_done d = { 0 };
+	char devargs[64];
+	uint16_t p, null_port;
+
+	ZC_ASSERT(rte_vdev_init("net_null_td", NULL) == 0, "net_null probe");
+	ZC_ASSERT(rte_eth_dev_get_port_by_name("net_null_td", &null_port) == 0, "port");
+	ZC_ASSERT(zc_tx_done_set(null_port, 0, tx_done, &d) == -ENODEV, "a net_null port");
+	ZC_ASSERT(zc_tx_done_set(RTE_MAX_ETHPORTS - 1, 0, tx_done, &d) == -ENODEV, "no port");
+	snprintf(devargs, sizeof(devargs), "iface=%s", iface);
+	ZC_ASSERT(rte_vdev_init("net_zcrx_tr", devargs) == 0, "probe");
+	ZC_ASSERT(rte_eth_dev_get_port_by_name("net_zcrx_tr", &p) == 0, "port");
+	ZC_ASSERT(zc_tx_done_set(p, 0, tx_done, &d) == -EINVAL, "port not configured");
+	ZC_ASSERT(rte_eth_dev_configure(p, 1, 1, &conf) == 0, "configure");
+	ZC_ASSERT(zc_tx_done_set(p, 0, tx_done, &d) == -EINVAL, "queue not set up");
+	ZC_ASSERT(rte_eth_tx_queue_setup(p, 0, 256, SOCKET_ID_ANY, NULL) == 0, "txq");
+	ZC_ASSERT(zc_tx_done_set(p, 0, tx_done, &d) == 0, "queue 0");
+	ZC_ASSERT(zc_tx_done_set(p, 1, tx_done, &d) == -EINVAL, "queue 1 of 1");
+	ZC_ASSERT(zc_tx_done_set(p, UINT16_MAX, tx_done, &d) == -EINVAL, "queue 65535");
+	ZC_ASSERT(zc_tx_done_set(p, 0, NULL, NULL) == 0, "clear");
+	ZC_ASSERT(rte_eth_dev_close(p) == 0 && rte_vdev_uninit("net_zcrx_tr") == 0, "close");
+	ZC_ASSERT(rte_eth_dev_close(null_port) == 0 && rte_vdev_uninit("net_null_td") == 0,
+		  "close net_null");
 	return 0;
+}
+
+static int
+test_census(void)
+{
+	struct rte_mbuf *a[BATCH], *m;
+	struct zc_pool_census c;
+	unsigned int i;
+
+	ZC_ASSERT(port_up("net_zcrx_cs") == 0, "port");
+	ZC_ASSERT(zc_pool_census_get(NULL, &c) == -EINVAL, "NULL pool");
+	ZC_ASSERT(zc_pool_census_get(mp, NULL) == -EINVAL, "NULL census");
+
+	/* Received and held; the fill ring holds one buffer per receive descriptor. */
+	ZC_ASSERT(traffic(a) == BATCH, "receive");
+	c = census();
+	ZC_ASSERT(c.size == NB_MBUF, "size %u", c.size);
+	ZC_ASSERT(c.held_user == BATCH, "held_user %u", c.held_user);
+	ZC_ASSERT(c.held_kernel == 256 && c.held_kernel == kernel_held(BATCH),
+		  "held_kernel %u, fill ring %u", c.held_kernel, kernel_held(BATCH));
+	ZC_ASSERT(c.held_tx == 0 && c.held_other == 0, "tx %u other %u", c.held_tx, c.held_other);
+	ZC_ASSERT(c.available == NB_MBUF - BATCH - 256, "available %u", c.available);
+
+	/* Allocated by the application; being sent; posted but not read by the PMD yet. */
+	m = rte_pktmbuf_alloc(mp);
+	ZC_ASSERT(m != NULL, "alloc");
+	ZC_ASSERT(rte_eth_tx_burst(port, 0, a, BATCH / 2) == BATCH / 2, "send");
+	for (i = BATCH / 2; i < BATCH; i++)
+		ZC_ASSERT(zc_rq_post_mbuf(rq, a[i]) == 0, "post %u", i);
+	c = census();
+	ZC_ASSERT(c.held_other == 1, "held_other %u", c.held_other);
+	ZC_ASSERT(c.held_tx == BATCH / 2, "held_tx %u", c.held_tx);
+	ZC_ASSERT(c.held_user == BATCH / 2, "held_user %u", c.held_user);
+	ZC_ASSERT(c.available + c.held_kernel + c.held_user + c.held_tx + c.held_other == NB_MBUF,
+		  "the census does not add up");
+	rte_pktmbuf_free(m);
+
+	/* Closing reaps the sends and drains the fill and refill rings. */
+	ZC_ASSERT(port_down("net_zcrx_cs") == 0, "port down");
+	c = census();
+	ZC_ASSERT(c.available == NB_MBUF && c.held_kernel == 0 && c.held_user == 0 &&
+		  c.held_tx == 0 && c.held_other == 0,
+		  "after close: available %u kernel %u user %u tx %u other %u", c.available,
+		  c.held_kernel, c.held_user, c.held_tx, c.held_other);
+	return pool_done();
 }
 
 static int
@@ -216,5 +402,8 @@ test_no_ring_with_cache(void)
 
 ZC_VETH_TEST_MAIN(
 	{ "refill ring", test_refill },
-	{ "no refill ring over a cached pool", test_no_ring_with_cache }
+	{ "no refill ring over a cached pool", test_no_ring_with_cache },
+	{ "transmit completions to a callback", test_tx_done },
+	{ "transmit callback refusals", test_tx_done_refusals },
+	{ "pool census", test_census }
 )

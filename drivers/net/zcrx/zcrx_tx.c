@@ -13,8 +13,9 @@
  * Transmit: an mbuf whose buffer lies in this socket's UMEM is sent in place and
  * freed when the kernel completes it; any other mbuf (another area, a clone, a
  * chain) is copied, linearised, into a frame of the queue's frame pool and freed
- * at once. Completed frames are freed, or handed to the application's callback. A frame descriptor names its buffer base, with the data offset in the
- * upper bits (unaligned chunk mode), so a completion finds its mbuf in O(1).
+ * at once. Completed frames are freed, or handed to the application's callback.
+ * A frame descriptor names its buffer base, with the data offset in the upper
+ * bits (unaligned chunk mode), so a completion finds its mbuf in O(1).
  */
 
 /* Pool whose buffers are in the UMEM, or NULL (copy). Cached per queue. */
@@ -64,6 +65,7 @@ tx_take(const struct zcpool *zp, uint64_t off)
 static inline void
 tx_complete(struct zcrx_txq *txq, zc_tx_done_t cb)
 {
+	const struct zcrx_rxq *rxq = txq->qp->rxq;
 	struct zcrx_umem *u = txq->qp->umem;
 	struct rte_mbuf *done[ZCRX_BURST];
 	uint32_t idx, n, i, k = 0;
@@ -75,11 +77,13 @@ tx_complete(struct zcrx_txq *txq, zc_tx_done_t cb)
 		uint64_t a = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(&txq->cq, idx + i));
 		struct rte_mbuf *m = zcrx_umem_addr_mbuf(u, a);
 
-		if (cb == NULL) {
+		/* Frames of a copying queue's private pool were never the application's. */
+		if (cb == NULL || (rxq->copy && m->pool == rxq->frames.mp)) {
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		zcrx_buf_state(zcpool_of(m->pool), m, ZCPOOL_BUF_USER);
+		txq->stats.handed_back++;
 		done[k++] = m;
 		if (k == RTE_DIM(done)) {
 			cb(done, k, txq->done_arg);
@@ -88,11 +92,8 @@ tx_complete(struct zcrx_txq *txq, zc_tx_done_t cb)
 	}
 	xsk_ring_cons__release(&txq->cq, n);
 	txq->outstanding -= n;
-	if (cb != NULL) {
-		if (k != 0)
-			cb(done, k, txq->done_arg);
-		txq->stats.handed_back += n;
-	}
+	if (k != 0)
+		cb(done, k, txq->done_arg);
 }
 
 /* At a stop, completions are freed: the application's callback may be gone. */

@@ -1,0 +1,211 @@
+# shellcheck shell=bash disable=SC2154 # (the variables the sourcing script sets)
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The zcrx-dpdk authors
+#
+# Pieces shared by the veth benchmarks (bench-pmd.sh, bench-report.sh): the
+# namespace topology with its testpmd generator, driving an interactive testpmd
+# through a fifo, staging the drivers, clean-up, and medians of a results file.
+# Sourced; it only defines functions (and sources topo.sh and plugins.sh). The
+# script that sources it sets:
+#   bench_name        prefix of its messages ("bench-pmd")
+#   tmp               its scratch directory: fifos, logs, $tmp/results
+#   eal_prefix        EAL file prefix of its DPDK processes (removed at exit)
+#   gen_cpu dut_cpu   the CPUs of the generator's and of the DUT's forwarding lcore
+#   mbufs             the generator's --total-num-mbufs
+# and keeps the pids of what must be stopped at exit in gen_pid and dut_pid, and
+# the plugin copies it made in stage_made (bench_cleanup undoes all of it).
+#
+# $tmp/results holds one run per line: CONFIG VARIANT REP ok|FAIL VALUE..., "-"
+# for a value that does not apply; summary and ratio read it.
+
+bench_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=test/veth/topo.sh
+. "$bench_lib_dir/../test/veth/topo.sh"
+# shellcheck source=test/plugins.sh
+. "$bench_lib_dir/../test/plugins.sh"
+
+die() { echo "$bench_name: $*" >&2; exit 2; }
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "$bench_name: must run as root (network namespaces, veth pairs, AF_XDP, hugepages); rerun with sudo" >&2
+		exit 1
+	fi
+}
+
+# check_build DIR: prints DIR's absolute path if it has both drivers.
+check_build() {
+	local d so
+	d=$(cd "$1" 2>/dev/null && pwd) || die "no build directory '$1'; build with devtools/build.sh"
+	for so in drivers/mempool/zcpool/libzc_mempool_zcpool.so drivers/net/zcrx/libzc_net_zcrx.so; do
+		[ -f "$d/$so" ] || die "$d/$so missing; build with devtools/build.sh"
+	done
+	echo "$d"
+}
+
+# --- clean-up ------------------------------------------------------------------------
+stop_pid() { # stop_pid PID [S]: SIGTERM (testpmd then closes its ports), SIGKILL after S (5) s
+	local pid=$1 _
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq $((${2:-5} * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+# bench_cleanup: everything the functions below made; for an EXIT trap.
+bench_cleanup() {
+	local d
+	exec 3>&- 4>&- 2>/dev/null || true
+	[ -n "${dut_pid:-}" ] && stop_pid "$dut_pid"
+	[ -n "${gen_pid:-}" ] && stop_pid "$gen_pid"
+	dut_pid='' gen_pid=''
+	topo_down || true
+	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+	rm -rf /var/run/dpdk/"$eal_prefix"*
+	for d in ${stage_made[@]+"${stage_made[@]}"}; do
+		rm -rf "$d"
+		rmdir "$(dirname "$d")" 2>/dev/null || true
+	done
+	stage_made=()
+}
+
+# plugins_stage keeps per-build copies in a directory the test suite shares
+# (/run/zcrx-plugins for root): remove a copy at exit only if this run made it.
+# stage BUILD: plugins_stage, noting a copy made by this run.
+stage() {
+	local before
+	before=$(ls -1 /run/zcrx-plugins 2>/dev/null || true)
+	plugins_stage "$1"
+	grep -qxF "$(basename "$(dirname "$ZCPOOL_SO")")" <<<"$before" ||
+		stage_made+=("$(dirname "$ZCPOOL_SO")")
+}
+
+# --- the machine ---------------------------------------------------------------------
+# Another busy process on this 2-core machine distorts every number: say so.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+# warn_if_busy: sets busy, the machine's load in % over one second.
+warn_if_busy() {
+	local t0 hz
+	hz=$(getconf CLK_TCK)
+	t0=$(busy_ticks)
+	sleep 1
+	busy=$((($(busy_ticks) - t0) * 100 / (2 * hz)))
+	if [ "$busy" -gt 10 ]; then
+		echo "$bench_name: warning: the machine is already ${busy}% busy before the benchmark; results will be noisy" >&2
+	fi
+}
+host_line() { echo "kernel $(uname -r), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"; }
+
+# mem_args TAG: hugepages when there are enough, else plain memory. EAL makes a
+# runtime directory even --in-memory: a prefix of ours lets cleanup remove it.
+mem_args() {
+	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 256 ]; then
+		echo "--in-memory --file-prefix $eal_prefix$1"
+	else
+		echo "--no-huge -m 1024 --no-shconf --file-prefix $eal_prefix$1"
+	fi
+}
+
+# --- driving an interactive testpmd through a fifo -------------------------------
+# tp_launch NAME FD PREFIX... -- TESTPMD ARGS: start "PREFIX stdbuf -oL dpdk-testpmd
+# ARGS" reading commands from a fifo opened on FD; waits for its first prompt.
+# Sets tp_pid (PREFIX commands exec, so it is testpmd's).
+tp_launch() {
+	local name=$1 fd=$2 pre=()
+	shift 2
+	while [ "$1" != -- ]; do pre+=("$1"); shift; done
+	shift
+	rm -f "$tmp/$name.cmd"
+	mkfifo "$tmp/$name.cmd"
+	"${pre[@]}" stdbuf -oL dpdk-testpmd "$@" <"$tmp/$name.cmd" >"$tmp/$name.out" 2>&1 &
+	tp_pid=$!
+	eval "exec $fd>\"$tmp/$name.cmd\""
+	tp_wait "$name" 1 30
+}
+prompts() { grep -o 'testpmd>' "$tmp/$1.out" 2>/dev/null | wc -l || true; }
+# tp_wait NAME N TIMEOUT_S: until testpmd has printed its prompt N times.
+tp_wait() {
+	local _
+	for _ in $(seq $(($3 * 20))); do
+		[ "$(prompts "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# tp_cmd NAME FD CMD [SAVE]: run a command, wait for the next prompt, and save its
+# output in $tmp/NAME.SAVE (default NAME.last).
+tp_cmd() {
+	local name=$1 fd=$2 n off
+	n=$(prompts "$name")
+	off=$(stat -c %s "$tmp/$name.out")
+	echo "$3" >&"$fd"
+	tp_wait "$name" $((n + 1)) 20 || return 1
+	tail -c +$((off + 1)) "$tmp/$name.out" >"$tmp/$name.${4:-last}"
+}
+# port_val FILE PORT KEY: the value after KEY ("Rx-pps:", "RX-packets:") for PORT
+# in a "show port stats" output.
+port_val() {
+	awk -v port="$2" -v key="$3" '
+		/NIC statistics for port/ {p = $0; sub(/.*port /, "", p); sub(/ .*/, "", p)}
+		p == port {for (i = 1; i < NF; i++) if ($i == key) {print $(i + 1); exit}}' "$1"
+}
+
+# --- topology and generator ------------------------------------------------------
+#   namespace a: ${TOPO}a1, the generator's wire     root: ${TOPO}a0, the DUT's port 0
+#   namespace b: ${TOPO}b1, the sink                  root: ${TOPO}b0, the DUT's port 1
+# bench_topo_up NAME: the veth pairs, with nothing routed by the kernel (the
+# root-side veths have no address and IPv4 forwarding off, namespace b has no
+# route), so frames go only where the DUT sends them. Sets amac, a0's MAC.
+bench_topo_up() {
+	local s
+	topo_up "$1"
+	for s in a b; do
+		sysctl -qw "net.ipv4.conf.${TOPO}${s}0.forwarding=0"
+		ip netns exec "${TOPO}$s" sysctl -qw net.ipv4.conf.all.forwarding=0
+	done
+	amac=$(cat "/sys/class/net/${TOPO}a0/address")
+}
+
+gen_fail() { tail -n 30 "$tmp/gen.out" >&2; echo "$bench_name: the generator $1" >&2; exit 1; }
+# gen_start [TESTPMD ARGS]: testpmd txonly in namespace a, 64-byte frames to a0's
+# MAC, forwarding on gen_cpu; its main lcore (on dut_cpu) sits at the prompt.
+# Commands go to it on fd 3; sets gen_pid.
+gen_start() {
+	# shellcheck disable=SC2046
+	tp_launch gen 3 ip netns exec "${TOPO}a" -- -l 0,1 --main-lcore "$dut_cpu" --no-pci \
+		$(mem_args g) --log-level=lib.eal:warning --vdev "net_af_packet0,iface=${TOPO}a1" \
+		-- -i --forward-mode=txonly --txpkts=64 --eth-peer="0,$amac" --total-num-mbufs="$mbufs" "$@" ||
+		gen_fail "did not start"
+	gen_pid=$tp_pid
+	tp_cmd gen 3 start || gen_fail "did not start"
+}
+
+# --- medians -------------------------------------------------------------------------
+# med: "median min max n" of the numbers on stdin, one per line.
+med() {
+	sort -g | awk '{v[NR] = $1}
+		END {if (NR == 0) {print "- - - 0"; exit}
+		     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		     print m, v[1], v[NR], NR}'
+}
+# summary CONFIG VARIANT COLUMN: "median min max n" of a results column over ok runs.
+summary() {
+	awk -v c="$1" -v d="$2" -v k="$3" '$1 == c && $2 == d && $4 == "ok" && $k != "-" {print $k}' \
+		"$tmp/results" | med
+}
+fmt() { # fmt "median min max n" DECIMALS [UNIT] -> "median [min-max]UNIT"
+	awk -v s="$1" -v d="$2" -v u="${3:-}" 'BEGIN {split(s, a, " ")
+		if (a[4] == 0) {print "-"; exit}
+		printf "%.*f%s [%.*f-%.*f]", d, a[1], u, d, a[2], d, a[3]}'
+}
+# ratio_stats CONFIG VARIANT COLUMN [BASE]: "median min max n" of VARIANT / BASE
+# (default net_af_xdp), paired by repetition. Each repetition's ratio compares
+# runs made seconds apart, so a slow spell of the (shared) host hits both sides;
+# the median of these ratios is robust to it.
+ratio_stats() {
+	awk -v c="$1" -v d="$2" -v k="$3" -v base="${4:-net_af_xdp}" '$1 == c && $4 == "ok" && $k != "-" {
+			if ($2 == d) x[$3] = $k; else if ($2 == base) y[$3] = $k }
+		END {for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r]}' "$tmp/results" | med
+}
+ratio() { # ratio CONFIG VARIANT COLUMN [BASE] -> "median [min-max]" with an x
+	ratio_stats "$@" | awk '$4 == 0 {print "-"; exit} {printf "%.2fx [%.2f-%.2f]", $1, $2, $3}'
+}

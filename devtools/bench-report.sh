@@ -1,0 +1,499 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The zcrx-dpdk authors
+#
+# The project's benchmark report, in one session, as root: builds, runs the pool
+# benchmark (bench-pool.sh) and the PMD benchmark (bench-pmd.sh: rxonly and
+# io-fwd, net_zcrx against net_af_xdp), then a forwarding comparison on the same
+# topology and generator as bench-pmd.sh, and writes one markdown file with its
+# tables, the issue's targets (met or not, computed) and PNG plots (gnuplot).
+#
+#   namespace a (generator)             root namespace (DUT)                  namespace b (sink)
+#   testpmd txonly over net_af_packet   port 0 (a0) -- zcfwd | dpdk-l3fwd --> port 1 (b0) --> b1: counted
+#   (a1), 64-byte IPv4 UDP 198.18.0.1 -> 198.18.1.2, to a0's MAC, on CPU 0
+#
+# Forwarding rows, every one run once per repetition, interleaved:
+#   rtc       zcfwd over net_zcrx, --return refill and free; zcfwd over net_af_xdp
+#             (--return free; devargs start_queue=0,queue_count=1); stock dpdk-l3fwd
+#             over net_zcrx (our drivers loaded with -d from a private copy, its
+#             default LPM table sends 198.18.1.0/24 to port 1). One lcore, CPU 1.
+#   pipeline  zcfwd --mode pipeline over net_zcrx, refill and free, and over
+#             net_af_xdp, free: receive lcore 0 and worker lcore 1 (--workers 1), both
+#             on CPU 1, so the DUT has one CPU in every row and the generator the
+#             other, as in bench-pmd.sh (--worker-cpu gen moves the worker to CPU 0).
+# zcfwd gets a routes file sending 198.18.1.0/24 to port 1 and sends to b1's MAC
+# (--eth-dest), as dpdk-l3fwd does here. A run starts a fresh DUT, waits until it
+# forwards, warms up 1 s, then measures a window of --seconds, every row alike:
+#   fwd Mpps      packets b1 (the sink namespace's veth) received over the window,
+#                 its kernel counter: what the DUT delivered, whatever it reports;
+#   offered Mpps  packets a1 (the generator's veth) sent over the window;
+#   CPU ns/pkt    the DUT process's CPU time over the window (utime + stime of all
+#                 its threads, /proc/PID/stat) per forwarded packet. Its lcores
+#                 busy-poll, so while the DUT keeps up with the generator this is
+#                 about (polling CPUs) / rate, idle polls included; only a DUT
+#                 that is the bottleneck shows its cost per packet. It includes
+#                 copy-mode AF_XDP transmit (done inside sendto()), not the copy
+#                 into the UMEM on receive (the generator's softirq does that);
+#   kernel %      the share of that CPU time spent in the kernel;
+#   other %       CPU time used by anything but the generator and the DUT, in % of
+#                 the machine: above a few %, that run was disturbed.
+# Each figure is the median [min-max] of the runs; ratios against the net_af_xdp
+# row of the same model are taken per repetition (runs seconds apart, so a slow
+# spell of the shared host hits both sides), median [min-max] over repetitions.
+#
+#   devtools/bench-report.sh [--runs N] [--seconds S] [--out DIR] [--worker-cpu dut|gen]
+#     --runs N        repetitions of every measurement (default 3)
+#     --seconds S     measured window per run (default 5); the defaults take about
+#                     6 minutes
+#     --out DIR       where latest.md, forwarding.png and pool.png go
+#                     (default doc/report)
+#     --worker-cpu W  CPU of the pipeline worker: dut (default) or gen, the
+#                     generator's CPU (then both time-share CPU 0)
+# Needs root, 2 CPUs and gnuplot with the pngcairo terminal (gnuplot-nox). All it
+# makes (namespaces, veths, processes, temporary files) goes at exit, also on ^C.
+# Exit status: 0 when every run of every benchmark worked; 1 when one failed (the
+# report is still written, and says which); 2 on usage or a missing prerequisite.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bench_name=bench-report
+# shellcheck source=devtools/bench-lib.sh
+. "$top/devtools/bench-lib.sh"
+runs=3 secs=5 outdir=$top/doc/report worker=dut
+warmup=1
+mbufs=32768
+gen_cpu=0 dut_cpu=1
+src_ip=198.18.0.1 dst_ip=198.18.1.2 route=198.18.1.0/24
+baseline=zcfwd/net_af_xdp/free
+# MODEL:APP/DRIVER/RETURN, in the order of the runs and of the table.
+fwd_rows=(rtc:zcfwd/net_zcrx/refill rtc:zcfwd/net_zcrx/free "rtc:$baseline" rtc:l3fwd/net_zcrx/-
+	pipeline:zcfwd/net_zcrx/refill pipeline:zcfwd/net_zcrx/free "pipeline:$baseline")
+
+usage() { sed -n '/^#   devtools\/bench-report.sh/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--runs) runs=${2:-}; shift 2 || die "--runs needs a value" ;;
+	--seconds) secs=${2:-}; shift 2 || die "--seconds needs a value" ;;
+	--out) outdir=${2:-}; shift 2 || die "--out needs a directory" ;;
+	--worker-cpu) worker=${2:-}; shift 2 || die "--worker-cpu needs dut or gen" ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument '$1'" ;;
+	esac
+done
+case "$runs" in ''|*[!0-9]*|0) die "--runs must be a positive integer, got '$runs'" ;; esac
+case "$secs" in ''|*[!0-9]*|0) die "--seconds must be a positive integer, got '$secs'" ;; esac
+case "$worker" in dut) worker_cpu=$dut_cpu ;; gen) worker_cpu=$gen_cpu ;;
+	*) die "--worker-cpu must be dut or gen, got '$worker'" ;; esac
+
+# --- prerequisites -------------------------------------------------------------------
+require_root
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (one for the generator, one for the DUT)"
+command -v gnuplot >/dev/null || die "gnuplot not found, needed for the plots: apt-get install gnuplot-nox"
+gnuplot -e 'set terminal pngcairo' 2>/dev/null ||
+	die "gnuplot has no pngcairo terminal, needed for the plots: apt-get install gnuplot-nox"
+{ mkdir -p "$outdir" 2>/dev/null && [ -w "$outdir" ]; } || die "cannot write to '$outdir'"
+outdir=$(cd "$outdir" && pwd)
+
+# --- clean-up of everything made below -------------------------------------------------
+tmp='' gen_pid='' dut_pid='' child_pid='' stage_made=() eal_prefix=zreport$$-
+cleanup() {
+	trap - EXIT INT TERM
+	# A sub-benchmark removes what it made on SIGTERM: give it the time to.
+	[ -n "$child_pid" ] && stop_pid "$child_pid" 60
+	bench_cleanup
+}
+trap cleanup EXIT
+trap 'echo "bench-report: interrupted" >&2; exit 130' INT TERM
+tmp=$(mktemp -d /tmp/bench-report.XXXXXX)
+topo_skip_unless_able
+
+say() { echo "bench-report: $*" >&2; }
+started=$(date +%s)
+"$top/devtools/build.sh" release
+eval "$("$top/devtools/setup.sh" --env)"
+zcfwd=$top/build/examples/zcfwd/zcfwd
+[ -x "$zcfwd" ] || die "$zcfwd missing after the build"
+for p in dpdk-testpmd dpdk-l3fwd; do
+	command -v $p >/dev/null || die "$p not found; run devtools/setup.sh"
+done
+warn_if_busy
+hz=$(getconf CLK_TCK)
+failures=()
+
+# sub LOG CMD...: a sub-benchmark, its stdout in LOG. In the background, so that a
+# signal runs our trap at once and cleanup can stop it. Returns its status.
+sub() {
+	local log=$1 rc=0
+	shift
+	"$@" >"$log" &
+	child_pid=$!
+	wait "$child_pid" || rc=$?
+	child_pid=''
+	return "$rc"
+}
+
+# --- 1. pool and PMD benchmarks --------------------------------------------------------
+say "pool benchmark: devtools/bench-pool.sh --runs $runs"
+if ! sub "$tmp/pool.out" "$top/devtools/bench-pool.sh" --runs "$runs" --csv "$tmp/pool.csv" 2>"$tmp/pool.err"; then
+	cat "$tmp/pool.err" >&2
+	failures+=("the pool benchmark failed")
+fi
+cat "$tmp/pool.out"
+say "PMD benchmark: devtools/bench-pmd.sh --runs $runs --seconds $secs"
+sub "$tmp/pmd.out" "$top/devtools/bench-pmd.sh" --runs "$runs" --seconds "$secs" \
+	--out "$tmp/pmd.md" || failures+=("bench-pmd.sh: a run failed (its messages above)")
+cat "$tmp/pmd.out"
+
+# --- 2. forwarding: topology, generator, DUTs ------------------------------------------
+stage "$top/build"
+# The staged copies find the project's libraries here (as bench-pmd.sh's do).
+ld_path="$top/build/lib/zcmem:$top/build/drivers/mempool/zcpool:$LD_LIBRARY_PATH"
+bench_topo_up "zr$$"
+bmac=$(topo_mac "${TOPO}b" "${TOPO}b1")
+gen_start --tx-ip="$src_ip,$dst_ip"
+printf '# PREFIX/LEN PORT: the generator'"'"'s flow, to the sink side\n%s 1\n' "$route" >"$tmp/routes"
+
+# dut_start MODEL APP/DRIVER/RETURN REP: starts the DUT in the background, output
+# in $tmp/dut.out; sets dut_pid. EAL lcore 0 receives (and in rtc forwards) on the
+# DUT's CPU; in a pipeline, lcore 1 is the worker.
+dut_start() {
+	local model=$1 app drv ret lcores="0@$dut_cpu" cmd=() opts=() dev=() i
+	IFS=/ read -r app drv ret <<<"$2"
+	for i in 0 1; do
+		case "$drv" in
+		net_zcrx) dev+=(--vdev "net_zcrx$i,iface=${TOPO}$([ $i = 0 ] && echo a || echo b)0") ;;
+		net_af_xdp) dev+=(--vdev "net_af_xdp$i,iface=${TOPO}$([ $i = 0 ] && echo a || echo b)0,start_queue=0,queue_count=1") ;;
+		esac
+	done
+	opts=(-p 0x3 --config "(0,0,0),(1,0,0)" --eth-dest "1,$bmac")
+	if [ "$app" = l3fwd ]; then
+		cmd=(env LD_LIBRARY_PATH="$ld_path" dpdk-l3fwd --mbuf-pool-ops-name zcpool
+			-d "$ZCPOOL_SO" -d "$ZCRX_SO")
+	else
+		# zcfwd links net_zcrx. --duration only guards against an orphan: it is
+		# stopped with SIGINT after the window.
+		cmd=("$zcfwd")
+		opts+=(-q --routes "$tmp/routes" --return "$ret" --duration $((warmup + secs + 60)))
+		if [ "$model" = pipeline ]; then
+			lcores+=",1@$worker_cpu"
+			opts+=(--mode pipeline --workers 1)
+		fi
+	fi
+	# Emptied here, before dut_ready reads it: the child truncates it only later.
+	: >"$tmp/dut.out"
+	# shellcheck disable=SC2046
+	"${cmd[@]}" --lcores "$lcores" --no-pci $(mem_args "d$3") --log-level=lib.eal:warning \
+		"${dev[@]}" -- "${opts[@]}" >"$tmp/dut.out" 2>&1 &
+	dut_pid=$!
+}
+# dut_ready: until the DUT says it forwards (zcfwd, l3fwd), 30 s at most.
+dut_ready() {
+	local _
+	for _ in $(seq 300); do
+		grep -qE '\^C stops$|entering main loop' "$tmp/dut.out" && return 0
+		kill -0 "$dut_pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+# dut_stop: SIGINT (both print their summary and close their ports), then waits
+# 10 s. Sets dut_rc: the exit status, or "killed".
+dut_stop() {
+	local _
+	kill -INT "$dut_pid" 2>/dev/null || true
+	for _ in $(seq 100); do kill -0 "$dut_pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$dut_pid" 2>/dev/null; then
+		stop_pid "$dut_pid"
+		dut_rc=killed
+		# A killed DUT leaves its XDP program on the ports; the next one needs them bare.
+		ip link set dev "${TOPO}a0" xdp off 2>/dev/null || true
+		ip link set dev "${TOPO}b0" xdp off 2>/dev/null || true
+	else
+		dut_rc=0
+		wait "$dut_pid" || dut_rc=$?
+	fi
+	dut_pid=''
+}
+
+# link_packets NS DEV rx|tx: DEV's packet counter, in namespace NS.
+link_packets() {
+	ip -n "$1" -s -j link show "$2" |
+		sed -n "s/.*\"$3\":{\"bytes\":[0-9]*,\"packets\":\([0-9]*\).*/\1/p"
+}
+pid_ticks() { # pid_ticks PID: "utime stime" of the whole process, in 1/CLK_TCK s
+	awk '{sub(/^.*\) /, ""); print $12, $13}' "/proc/$1/stat" 2>/dev/null || echo "0 0"
+}
+# sample: "time sink_rx gen_tx machine_busy gen_utime gen_stime dut_utime dut_stime"
+sample() {
+	echo "$EPOCHREALTIME $(link_packets "${TOPO}b" "${TOPO}b1" rx)" \
+		"$(link_packets "${TOPO}a" "${TOPO}a1" tx) $(busy_ticks) $(pid_ticks "$gen_pid")" \
+		"$(pid_ticks "$dut_pid")"
+}
+
+# fwd_why APP RETURN DRIVER: why a run that went to its end is not valid, if it
+# is not. 22.11's net_af_xdp keeps its fill ring's buffers at close, so zcfwd's
+# audit fails over it (exit 1); that says nothing about the forwarding measured.
+fwd_why() {
+	if [ "$((b[1] - a[1]))" -le 0 ]; then
+		echo "nothing reached the sink namespace"
+	elif [ "$dut_rc" = 1 ] && [ "$3" = net_af_xdp ] && grep -q '^audit: .*MISSING' "$tmp/dut.out"; then
+		return 0
+	elif [ "$dut_rc" != 0 ]; then
+		echo "the DUT exited with status $dut_rc$(grep -m 1 '^audit' "$tmp/dut.out" | sed 's/^/ (/; s/$/)/')"
+	elif [ "$2" = refill ] && [ "$(refilled)" -le 0 ]; then
+		echo "zcfwd returned no buffer through the refill ring"
+	fi
+}
+# refilled: buffers zcfwd's summary says went back through refill rings.
+refilled() {
+	awk '/buffers returned by zcfwd:/ {gsub(/,/, ""); n += $6} END {print n + 0}' "$tmp/dut.out"
+}
+label() { # label APP/DRIVER/RETURN: how a row reads in the tables
+	local app drv ret
+	IFS=/ read -r app drv ret <<<"$1"
+	if [ "$app" = l3fwd ]; then echo "dpdk-l3fwd, $drv"; else echo "zcfwd, $drv, --return $ret"; fi
+}
+# fwd_run MODEL APP/DRIVER/RETURN REP: appends to $tmp/results
+#   model row rep ok|FAIL fwd_mpps offered_mpps cpu_ns_per_pkt kernel_pct other_pct app_tx_mpps
+# (app_tx_mpps: zcfwd's own summary, port 1 tx over its whole run, for the raw record).
+fwd_run() {
+	local model=$1 row=$2 rep=$3 app drv ret why='' log a=() b=()
+	IFS=/ read -r app drv ret <<<"$row"
+	log="$tmp/dut.$model.${row//\//_}.$rep"
+	kill -0 "$gen_pid" 2>/dev/null || gen_fail "died"
+	dut_start "$model" "$row" "$rep"
+	if dut_ready; then
+		sleep "$warmup"
+		read -ra a <<<"$(sample)"
+		sleep "$secs"
+		read -ra b <<<"$(sample)"
+		dut_stop
+		why=$(fwd_why "$app" "$ret" "$drv")
+	else
+		dut_stop
+		why="the DUT did not start"
+	fi
+	cp "$tmp/dut.out" "$log"
+	if [ -n "$why" ]; then
+		echo "$model $row $rep FAIL - - - - - -" >>"$tmp/results"
+		failures+=("forwarding, $model, $(label "$row"): $why (run $rep)")
+		echo "bench-report: FAIL: $model $row run $rep: $why" >&2
+		# The DUT's log once per row: later failures of the row are alike.
+		if [ "$(grep -c "^$model $row .* FAIL" "$tmp/results")" -eq 1 ]; then
+			{ grep -iE "error|fail|cannot|invalid" "$log" || tail -n 12 "$log"; } | head -n 12 |
+				sed 's/^/    /' >&2
+		fi
+		return 0
+	fi
+	awk -v m="$model" -v r="$row" -v rep="$rep" -v hz="$hz" -v a="${a[*]}" -v b="${b[*]}" \
+		-v tx="$(sed -n 's/^port 1 (.*tx [0-9]* (\([0-9.]*\) Mpps).*/\1/p' "$log")" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		w = y[1] - x[1]; pk = y[2] - x[2]
+		u = y[7] - x[7]; s = y[8] - x[8]
+		other = ((y[4] - x[4]) - (y[5] + y[6] - x[5] - x[6]) - (u + s)) * 100 / (2 * hz * w)
+		printf "%s %s %s ok %.4f %.4f %.0f %.0f %.1f %s\n", m, r, rep, pk / w / 1e6,
+			(y[3] - x[3]) / w / 1e6, (u + s) / hz * 1e9 / pk, (u + s > 0 ? s * 100 / (u + s) : 0),
+			(other < 0 ? 0 : other), (tx == "" ? "-" : tx)}' >>"$tmp/results"
+	tail -n 1 "$tmp/results" | awk -v runs="$runs" '{
+		printf "  run %d/%d %-8s %-22s fwd %.3f Mpps  offered %.3f Mpps  %6d ns/pkt  kernel %3d%%  other %4.1f%%%s\n",
+			$3, runs, $1, $2, $5, $6, $7, $8, $9, ($9 > 5 ? "  (disturbed)" : "")}' >&2
+}
+
+say "forwarding: ${#fwd_rows[@]} rows x $runs runs x $secs s, interleaved (about $((${#fwd_rows[@]} * runs * (secs + 4))) s)"
+: >"$tmp/results"
+for rep in $(seq "$runs"); do
+	for r in "${fwd_rows[@]}"; do
+		fwd_run "${r%%:*}" "${r#*:}" "$rep"
+	done
+done
+elapsed=$(($(date +%s) - started))
+
+# --- 3. the report ----------------------------------------------------------------------
+# fwd_table: the forwarding table, markdown.
+fwd_table() {
+	local r model row vs
+	echo "| model | DUT | fwd Mpps | vs net_af_xdp | offered Mpps | CPU ns/pkt | kernel % | other % (max) | runs ok |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for r in "${fwd_rows[@]}"; do
+		model=${r%%:*} row=${r#*:}
+		vs=$(ratio "$model" "$row" 5 "$baseline")
+		[ "$row" = "$baseline" ] && vs="(baseline)"
+		printf '| %s |\n' "$(printf '%s\n' "$model" "$(label "$row")" \
+			"$(fmt "$(summary "$model" "$row" 5)" 3)" "$vs" \
+			"$(fmt "$(summary "$model" "$row" 6)" 3)" "$(fmt "$(summary "$model" "$row" 7)" 0)" \
+			"$(fmt "$(summary "$model" "$row" 8)" 0 %)" \
+			"$(summary "$model" "$row" 9 | awk '$4 > 0 {printf "%.1f", $3; exit} {print "-"}')" \
+			"$(summary "$model" "$row" 5 | awk '{print $4}')/$runs" | paste -sd '|' | sed 's/|/ | /g')"
+	done
+}
+# target TEXT MODEL ROW BASE MIN: a markdown row; met when the median of the paired
+# fwd Mpps ratios ROW/BASE is at least MIN.
+target() {
+	local s
+	s=$(ratio_stats "$2" "$3" 5 "$4")
+	awk -v t="$1" -v s="$s" -v min="$5" 'BEGIN {split(s, a, " ")
+		if (a[4] == 0) {printf "| %s | - | not measured (no paired runs) |\n", t; exit}
+		printf "| %s | %.2fx [%.2f-%.2f] | %s |\n", t, a[1], a[2], a[3], (a[1] >= min ? "**met**" : "not met")}'
+}
+targets() {
+	echo "| target | measured: fwd Mpps ratio, median [min-max] | verdict |"
+	echo "|---|---|---|"
+	target "rtc: zcfwd --return refill over net_zcrx >= 1.3x zcfwd over net_af_xdp" \
+		rtc zcfwd/net_zcrx/refill "$baseline" 1.3
+	target "pipeline: zcfwd --return refill over net_zcrx >= 1.3x zcfwd over net_af_xdp" \
+		pipeline zcfwd/net_zcrx/refill "$baseline" 1.3
+	target "pipeline: zcfwd --return refill over net_zcrx >= 1.1x its --return free" \
+		pipeline zcfwd/net_zcrx/refill zcfwd/net_zcrx/free 1.1
+}
+colour() { # colour APP/DRIVER/RETURN: one bar colour per DUT, the same in both models
+	case "$1" in
+	*/net_zcrx/refill) echo 1 ;; */net_zcrx/free) echo 2 ;; */net_af_xdp/*) echo 3 ;; *) echo 4 ;;
+	esac
+}
+# fwd_plot_data: forwarding.gp's input, one line per row.
+fwd_plot_data() {
+	local r
+	for r in "${fwd_rows[@]}"; do
+		# Three lines under a bar: model, application, driver and return.
+		printf '%s\\n%s\t%s\n' "${r%%:*}" "$(label "${r#*:}" | sed 's/, /\\n/; s/, --return//')" \
+			"$(summary "${r%%:*}" "${r#*:}" 5 | awk -v c="$(colour "${r#*:}")" '$4 == 0 {$1 = $2 = $3 = 0}
+				{print $1 "\t" $2 "\t" $3 "\t" c}')"
+	done
+}
+# pool_table, pool_plot_data: from bench-pool.sh's CSV (case,bulk,ops,median,min,max),
+# ops in the order zcpool, ring_mp_mc, stack.
+pool_table() {
+	echo "| case | bulk | zcpool | ring_mp_mc | stack | zcpool/ring_mp_mc | zcpool/stack |"
+	echo "|---|---|---|---|---|---|---|"
+	awk -F, 'NR > 1 {c = sprintf("%.2f [%.2f-%.2f]", $4, $5, $6)
+		if ($3 == "zcpool") {z = $4; line = "| " $1 " | " $2 " | " c}
+		else {line = line " | " c; if ($3 == "ring_mp_mc") r = $4}
+		if ($3 == "stack") printf "%s | %.2f | %.2f |\n", line, z / r, z / $4}' "$tmp/pool.csv"
+}
+pool_plot_data() {
+	awk -F, 'NR > 1 {if ($1 != last && last != "") printf "\n\n"; last = $1
+		line = ($3 == "zcpool" ? $2 : line) "\t" $4 "\t" $5 "\t" $6
+		if ($3 == "stack") print line}' "$tmp/pool.csv"
+}
+plot() { # plot NAME HEADING: $tmp/NAME.dat -> $outdir/NAME.png with doc/report/NAME.gp
+	gnuplot -e "data='$tmp/$1.dat'; out='$outdir/$1.png'; heading='$2'" "$top/doc/report/$1.gp" ||
+		failures+=("gnuplot failed on $1.png")
+}
+
+# problems: the failures, one line each, runs of one row that failed alike merged.
+problems() {
+	[ ${#failures[@]} -gt 0 ] || { echo "None: every run worked."; return; }
+	printf '%s\n' "${failures[@]}" | awk '{key = $0; run = ""
+		if (match($0, / \(run [0-9]+\)$/)) {key = substr($0, 1, RSTART - 1); run = substr($0, RSTART + 6, RLENGTH - 7)}
+		if (!(key in runs)) order[++n] = key
+		runs[key] = runs[key] ((runs[key] != "" && run != "") ? ", " : "") run}
+		END {for (i = 1; i <= n; i++) printf "- %s%s\n", order[i], (runs[order[i]] == "" ? "" : (index(runs[order[i]], ",") ? " (runs " : " (run ") runs[order[i]] ")")}'
+}
+revision() {
+	local r
+	r=$(git -C "$top" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+	git -C "$top" diff --quiet HEAD -- 2>/dev/null || r="$r with local changes"
+	echo "$r"
+}
+# report: the markdown, on stdout.
+report() {
+	local pool_png='' fwd_png=''
+	[ -f "$outdir/pool.png" ] && pool_png=1
+	[ -f "$outdir/forwarding.png" ] && fwd_png=1
+	cat <<-EOF
+	# zcrx-dpdk benchmark report
+
+	Made by \`devtools/bench-report.sh --runs $runs --seconds $secs --worker-cpu $worker\` on
+	$(date -u '+%Y-%m-%d %H:%M UTC') in $((elapsed / 60)) min $((elapsed % 60)) s.
+
+	## Machine
+
+	- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs$(systemd-detect-virt -q 2>/dev/null && echo " (virtualisation: $(systemd-detect-virt))")
+	- kernel: $(uname -r)
+	- DPDK: $(pkg-config --modversion libdpdk 2>/dev/null || echo unknown) ($(dirname "$(dirname "$(command -v dpdk-testpmd)")"))
+	- zcrx-dpdk: $(revision)
+	- load before the benchmarks: ${busy}% of the machine busy
+
+	## Method
+
+	- **Pool**: \`devtools/bench-pool.sh --runs $runs\` (zc-pool-perf): cycles per
+	  object for one get plus one put, zcpool against \`ring_mp_mc\` and \`stack\`,
+	  median [min-max] of $runs runs per point.
+	- **PMD**: \`devtools/bench-pmd.sh --runs $runs --seconds $secs\`: testpmd rxonly
+	  and io forwarding over net_zcrx and net_af_xdp, drivers interleaved; see the
+	  header of that script for its columns.
+	- **Forwarding**: the topology and generator of bench-pmd.sh: testpmd txonly over
+	  net_af_packet in namespace a sends 64-byte IPv4 UDP, $src_ip to $dst_ip, to the
+	  DUT's port 0 (a veth in the root namespace); the DUT routes it out of port 1
+	  to namespace b. Generator forwarding on CPU $gen_cpu, DUT on CPU $dut_cpu
+	  (pipeline worker: CPU $worker_cpu). Every row runs once per repetition,
+	  interleaved; a run warms up ${warmup} s, then measures ${secs} s.
+	  - *fwd Mpps*: packets the sink namespace's veth received over the window
+	    (kernel counter), the same measure for zcfwd and dpdk-l3fwd.
+	  - *vs net_af_xdp*: fwd Mpps over that of zcfwd over net_af_xdp in the same model
+	    and repetition, median [min-max] of the repetitions.
+	  - *offered Mpps*: what the generator's veth sent over the window.
+	  - *CPU ns/pkt*: the DUT process's CPU time (utime + stime, all threads) over the
+	    window per forwarded packet. The DUT busy-polls: while it keeps up with the
+	    generator, this is about (polling CPUs) / rate, idle polls included, not the
+	    work a packet needs. It includes copy-mode AF_XDP transmit (in \`sendto()\`),
+	    not the receive-side copy into the UMEM, which the generator's softirq does.
+	  - *kernel %*: the part of that CPU time spent in the kernel.
+	  - *other %*: CPU used by anything else, in % of the machine; above a few %
+	    the run was disturbed. The machine's host may still slow it unseen.
+
+	## Targets
+
+	$(targets)
+
+	Verdicts compare the median of the paired ratios with the target.
+
+	## Forwarding
+
+	$(fwd_table)
+
+	A row's runs that failed are not in its figures; "Problems" below says why.
+
+	${fwd_png:+![Forwarded Mpps per row, median with min-max bars](forwarding.png)}
+
+	## PMD
+
+	$(if [ -s "$tmp/pmd.md" ]; then cat "$tmp/pmd.md"; else echo "bench-pmd.sh wrote no table: it failed."; fi)
+
+	## Pool
+
+	$(if [ -s "$tmp/pool.csv" ]; then pool_table; else echo "bench-pool.sh wrote no results: it failed."; fi)
+
+	${pool_png:+![Pool cycles per object, zcpool vs ring_mp_mc vs stack](pool.png)}
+
+	## Problems
+
+	$(problems)
+
+	<details><summary>Forwarding runs, raw</summary>
+
+	model, row, repetition, ok, fwd Mpps, offered Mpps, CPU ns/pkt, kernel %, other %,
+	and zcfwd's own port 1 tx Mpps over its whole run (for reference):
+
+	\`\`\`
+	$(cat "$tmp/results")
+	\`\`\`
+
+	</details>
+	EOF
+}
+
+rm -f "$outdir/forwarding.png" "$outdir/pool.png"
+fwd_plot_data >"$tmp/forwarding.dat"
+plot forwarding "Forwarding, 64-byte IPv4 UDP over veth: median of $runs runs x $secs s, bars min-max"
+if [ -s "$tmp/pool.csv" ]; then
+	pool_plot_data >"$tmp/pool.dat"
+	plot pool "Pool get+put, cycles per object: median of $runs runs, bars min-max"
+fi
+report >"$outdir/latest.md"
+say "report written to $outdir/latest.md ($elapsed s)"
+if [ ${#failures[@]} -gt 0 ]; then
+	say "problems:"
+	problems >&2
+	exit 1
+fi

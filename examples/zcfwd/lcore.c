@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "zcfwd.h"
+
+/*
+ * Buffers go back the way --return says. With refill, a lcore returns the
+ * buffers of a port through the refill ring it produces for that port (the
+ * queue's own lcore in rtc, the queue's worker in a pipeline), so a buffer goes
+ * from the application straight to the fill ring without touching the pool; a
+ * full ring or a buffer of no known ring falls back to a free, counted.
+ */
+void
+zcfwd_release(struct zcfwd_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t off[ZCFWD_BURST];
+	uint16_t i = 0;
+
+	while (i < n) {
+		unsigned int slot = zcfwd_port_slot(pkts[i]->port);
+		struct zc_rq *rq = lc->rq_of_port[slot];
+		struct zcfwd_counters *c = &lc->cnt[slot];
+		uint16_t k = 0, posted = 0, nfree;
+
+		/* A run of buffers of one port goes in one publication. */
+		if (rq != NULL) {
+			while (i + k < n && k < ZCFWD_BURST && pkts[i + k]->port == pkts[i]->port &&
+			       (off[k] = zc_rq_mbuf_off(rq, pkts[i + k])) != UINT64_MAX)
+				k++;
+			posted = k != 0 ? zc_rq_post_bulk(rq, off, k) : 0;
+			c->ret_refill += posted;
+			c->refill_full += k - posted;
+			i += posted;
+		}
+		/* What was not posted, or one buffer no ring takes. */
+		nfree = k > posted ? k - posted : k == 0;
+		rte_pktmbuf_free_bulk(&pkts[i], nfree);
+		c->ret_free += nfree;
+		i += nfree;
+	}
+}
+
+void
+zcfwd_tx_done(struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	zcfwd_release(arg, pkts, n);
+}
+
+static void
+flush(struct zcfwd_lcore *lc, uint16_t port)
+{
+	struct zcfwd_txbuf *b = &lc->tx[port];
+	uint16_t sent, i;
+
+	sent = rte_eth_tx_burst(port, lc->txq, b->pkts, b->n);
+	lc->cnt[port].tx += sent;
+	if (unlikely(sent < b->n)) {
+		for (i = sent; i < b->n; i++)
+			lc->cnt[zcfwd_port_slot(b->pkts[i]->port)].drop[ZCFWD_DROP_TX_FULL]++;
+		zcfwd_release(lc, &b->pkts[sent], b->n - sent);
+	}
+	b->n = 0;
+}
+
+static inline void
+flush_all(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
+{
+	unsigned int i;
+
+	for (i = 0; i < fwd->nb_ports; i++)
+		if (lc->tx[fwd->ports[i]].n != 0)
+			flush(lc, fwd->ports[i]);
+}
+
+/* Route a burst that arrived on in_port: stage it for transmit, or drop it. */
+static inline void
+route_burst(const struct zcfwd *fwd, struct zcfwd_lcore *lc, struct rte_mbuf **pkts,
+	    uint16_t n, uint16_t in_port)
+{
+	struct rte_mbuf *drops[ZCFWD_BURST];
+	uint16_t i, nd = 0;
+
+	for (i = 0; i < n; i++) {
+		int out = zcfwd_route(&fwd->routes, pkts[i]);
+		struct zcfwd_txbuf *b;
+
+		if (unlikely(out < 0)) {
+			lc->cnt[in_port].drop[-1 - out]++;
+			drops[nd++] = pkts[i];
+			continue;
+		}
+		b = &lc->tx[out];
+		b->pkts[b->n++] = pkts[i];
+		if (b->n == ZCFWD_BURST)
+			flush(lc, out);
+	}
+	if (nd != 0)
+		zcfwd_release(lc, drops, nd);
+}
+
+/* Run to completion: receive, route and transmit on one lcore. */
+static void
+fwd_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
+{
+	struct rte_mbuf *pkts[ZCFWD_BURST];
+	uint16_t q, n;
+
+	while (!fwd->quit) {
+		for (q = 0; q < lc->nb_rxq; q++) {
+			const struct zcfwd_rxq *rx = &lc->rxq[q];
+
+			n = rte_eth_rx_burst(rx->port, rx->queue, pkts, ZCFWD_BURST);
+			if (n == 0)
+				continue;
+			lc->cnt[rx->port].rx += n;
+			route_burst(fwd, lc, pkts, n, rx->port);
+		}
+		flush_all(fwd, lc);
+	}
+}
+
+/*
+ * Pipeline, receive side: only receive and hand over. It is not the producer of
+ * its queues' refill rings (the worker is), so what the worker's ring cannot take
+ * is freed.
+ */
+static void
+rx_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
+{
+	struct rte_mbuf *pkts[ZCFWD_BURST];
+	uint16_t q, n, sent;
+
+	while (!fwd->quit) {
+		for (q = 0; q < lc->nb_rxq; q++) {
+			const struct zcfwd_rxq *rx = &lc->rxq[q];
+			struct zcfwd_counters *c = &lc->cnt[rx->port];
+
+			n = rte_eth_rx_burst(rx->port, rx->queue, pkts, ZCFWD_BURST);
+			if (n == 0)
+				continue;
+			c->rx += n;
+			sent = rte_ring_sp_enqueue_burst(rx->ring, (void **)pkts, n, NULL);
+			if (unlikely(sent < n)) {
+				c->drop[ZCFWD_DROP_PIPE_FULL] += n - sent;
+				c->ret_free += n - sent;
+				rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+			}
+		}
+	}
+}
+
+/* Pipeline, worker side: route and transmit what the receive lcores handed over. */
+static void
+worker_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
+{
+	struct rte_mbuf *pkts[ZCFWD_BURST];
+	uint16_t q, n;
+
+	while (!fwd->quit) {
+		for (q = 0; q < lc->nb_rxq; q++) {
+			n = rte_ring_sc_dequeue_burst(lc->rxq[q].ring, (void **)pkts, ZCFWD_BURST,
+						      NULL);
+			if (n != 0)
+				route_burst(fwd, lc, pkts, n, lc->rxq[q].port);
+		}
+		flush_all(fwd, lc);
+	}
+}
+
+int
+zcfwd_lcore_main(void *arg)
+{
+	const struct zcfwd *fwd = arg;
+	struct zcfwd_lcore *lc = &((struct zcfwd *)fwd)->lcore[rte_lcore_id()];
+
+	switch (lc->role) {
+	case ZCFWD_FWD:
+		fwd_loop(fwd, lc);
+		break;
+	case ZCFWD_RX:
+		rx_loop(fwd, lc);
+		break;
+	case ZCFWD_WORKER:
+		worker_loop(fwd, lc);
+		break;
+	case ZCFWD_IDLE:
+		break;
+	}
+	return 0;
+}
+
+/* After the loops stopped: whatever sits in a worker's rings goes back. */
+unsigned int
+zcfwd_lcore_drain(struct zcfwd_lcore *lc)
+{
+	struct rte_mbuf *pkts[ZCFWD_BURST];
+	unsigned int q, n, total = 0;
+
+	if (lc->role != ZCFWD_WORKER)
+		return 0;
+	for (q = 0; q < lc->nb_rxq; q++)
+		while ((n = rte_ring_sc_dequeue_burst(lc->rxq[q].ring, (void **)pkts,
+						      ZCFWD_BURST, NULL)) != 0) {
+			zcfwd_release(lc, pkts, n);
+			total += n;
+		}
+	return total;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include <zc_pool.h>
+
+#include "zcfwd.h"
+
+void
+zcfwd_port_totals(const struct zcfwd *fwd, unsigned int slot, struct zcfwd_counters *t)
+{
+	unsigned int l, d;
+
+	memset(t, 0, sizeof(*t));
+	for (l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct zcfwd_counters *c = &fwd->lcore[l].cnt[slot];
+
+		if (fwd->lcore[l].role == ZCFWD_IDLE)
+			continue;
+		t->rx += __atomic_load_n(&c->rx, __ATOMIC_RELAXED);
+		t->tx += __atomic_load_n(&c->tx, __ATOMIC_RELAXED);
+		for (d = 0; d < ZCFWD_DROP_MAX; d++)
+			t->drop[d] += __atomic_load_n(&c->drop[d], __ATOMIC_RELAXED);
+		t->ret_refill += __atomic_load_n(&c->ret_refill, __ATOMIC_RELAXED);
+		t->ret_free += __atomic_load_n(&c->ret_free, __ATOMIC_RELAXED);
+		t->refill_full += __atomic_load_n(&c->refill_full, __ATOMIC_RELAXED);
+	}
+}
+
+/* "no_route 3 ttl_expired 1", only reasons with a count; "none" otherwise. */
+static void
+format_drops(char *buf, size_t len, const uint64_t *now, const uint64_t *before)
+{
+	unsigned int d;
+	int n = 0;
+
+	buf[0] = '\0';
+	for (d = 0; d < ZCFWD_DROP_MAX && (size_t)n < len; d++)
+		if (now[d] != before[d])
+			n += snprintf(buf + n, len - n, "%s%s %" PRIu64, n ? " " : "",
+				      zcfwd_drop_names[d], now[d] - before[d]);
+	if (n == 0)
+		snprintf(buf, len, "none");
+}
+
+void
+zcfwd_stats_line(const struct zcfwd *fwd, double seconds)
+{
+	static struct zcfwd_counters prev[ZCFWD_MAX_PORTS];
+	unsigned int i;
+
+	for (i = 0; i < fwd->nb_ports; i++) {
+		uint16_t p = fwd->ports[i];
+		struct zcfwd_counters t;
+		char drops[256];
+
+		zcfwd_port_totals(fwd, p, &t);
+		format_drops(drops, sizeof(drops), t.drop, prev[p].drop);
+		printf("port %u: rx %7.3f Mpps  tx %7.3f Mpps | drops/s %s | returned/s refill %.3fM free %.3fM",
+		       p, (t.rx - prev[p].rx) / seconds / 1e6, (t.tx - prev[p].tx) / seconds / 1e6,
+		       drops, (t.ret_refill - prev[p].ret_refill) / seconds / 1e6,
+		       (t.ret_free - prev[p].ret_free) / seconds / 1e6);
+		if (t.refill_full != prev[p].refill_full)
+			printf(" (ring full %" PRIu64 ")", t.refill_full - prev[p].refill_full);
+		printf("\n");
+		prev[p] = t;
+	}
+	fflush(stdout);
+}
+
+void
+zcfwd_summary(const struct zcfwd *fwd, double seconds)
+{
+	static const uint64_t zero[ZCFWD_DROP_MAX];
+	struct zc_pool_stats ps;
+	unsigned int i;
+
+	printf("\nzcfwd: %s model, --return %s, %.1f s\n",
+	       fwd->opt.model == ZCFWD_RTC ? "run-to-completion" : "pipeline",
+	       fwd->opt.ret == ZCFWD_RETURN_FREE ? "free" : "refill", seconds);
+	for (i = 0; i < fwd->nb_ports; i++) {
+		uint16_t p = fwd->ports[i];
+		char name[RTE_ETH_NAME_MAX_LEN] = "?", drops[256];
+		struct zcfwd_counters t;
+
+		zcfwd_port_totals(fwd, p, &t);
+		rte_eth_dev_get_name_by_port(p, name);
+		format_drops(drops, sizeof(drops), t.drop, zero);
+		printf("port %u (%s): rx %" PRIu64 " (%.3f Mpps)  tx %" PRIu64 " (%.3f Mpps)\n"
+		       "    drops: %s\n"
+		       "    buffers returned by zcfwd: refill %" PRIu64 ", free %" PRIu64
+		       " (refill ring full %" PRIu64 ")\n",
+		       p, name, t.rx, t.rx / seconds / 1e6, t.tx, t.tx / seconds / 1e6, drops,
+		       t.ret_refill, t.ret_free, t.refill_full);
+	}
+	if (zc_pool_stats_get(fwd->pool, &ps) == 0)
+		printf("pool %s: alloc fast %" PRIu64 " slow %" PRIu64 " refill %" PRIu64
+		       ", recycle cached %" PRIu64 " ring %" PRIu64 "\n", fwd->pool->name,
+		       ps.alloc_fast, ps.alloc_slow, ps.alloc_refill, ps.recycle_cached,
+		       ps.recycle_ring);
+}
+
+int
+zcfwd_audit(const struct zcfwd *fwd)
+{
+	struct zc_pool_census c;
+
+	if (zc_pool_census_get(fwd->pool, &c) != 0) {
+		printf("audit: pool %s: no census (not a zcpool pool)\n", fwd->pool->name);
+		return -1;
+	}
+	if (c.available == c.size) {
+		printf("audit: pool %s: all %u buffers are back\n", fwd->pool->name, c.size);
+		return 0;
+	}
+	printf("audit: pool %s: %u of %u buffers back, %u MISSING: %u in a fill ring, %u received and not returned, %u being transmitted, %u held elsewhere (allocated by the application or another driver)\n",
+	       fwd->pool->name, c.available, c.size, c.size - c.available, c.held_kernel,
+	       c.held_user, c.held_tx, c.held_other);
+	return -1;
+}
