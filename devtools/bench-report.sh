@@ -35,6 +35,9 @@
 #                 copy-mode AF_XDP transmit (done inside sendto()), not the copy
 #                 into the UMEM on receive (the generator's softirq does that);
 #   kernel %      the share of that CPU time spent in the kernel;
+#   busy cycles/pkt  zcfwd's TSC cycles in loop iterations that had packets (as
+#                 testpmd's --record-core-cycles counts), over its lcores, per
+#                 forwarded packet: the cost of a packet, idle polls excluded;
 #   other %       CPU time used by anything but the generator and the DUT, in % of
 #                 the machine: above a few %, that run was disturbed.
 # Each figure is the median [min-max] of the runs; ratios against the net_af_xdp
@@ -255,7 +258,9 @@ label() { # label APP/DRIVER/RETURN: how a row reads in the tables
 }
 # fwd_run MODEL APP/DRIVER/RETURN REP: appends to $tmp/results
 #   model row rep ok|FAIL fwd_mpps offered_mpps cpu_ns_per_pkt kernel_pct other_pct app_tx_mpps
-# (app_tx_mpps: zcfwd's own summary, port 1 tx over its whole run, for the raw record).
+#   busy_cycles
+# (app_tx_mpps: zcfwd's own summary, port 1 tx over its whole run, for the raw record;
+# busy_cycles: zcfwd's busy-loop TSC cycles per forwarded packet over its whole run.)
 fwd_run() {
 	local model=$1 row=$2 rep=$3 app drv ret why='' log a=() b=()
 	IFS=/ read -r app drv ret <<<"$row"
@@ -275,7 +280,7 @@ fwd_run() {
 	fi
 	cp "$tmp/dut.out" "$log"
 	if [ -n "$why" ]; then
-		echo "$model $row $rep FAIL - - - - - -" >>"$tmp/results"
+		echo "$model $row $rep FAIL - - - - - - -" >>"$tmp/results"
 		failures+=("forwarding, $model, $(label "$row"): $why (run $rep)")
 		echo "bench-report: FAIL: $model $row run $rep: $why" >&2
 		# The DUT's log once per row: later failures of the row are alike.
@@ -286,14 +291,15 @@ fwd_run() {
 		return 0
 	fi
 	awk -v m="$model" -v r="$row" -v rep="$rep" -v hz="$hz" -v a="${a[*]}" -v b="${b[*]}" \
-		-v tx="$(sed -n 's/^port 1 (.*tx [0-9]* (\([0-9.]*\) Mpps).*/\1/p' "$log")" 'BEGIN {
+		-v tx="$(sed -n 's/^port 1 (.*tx [0-9]* (\([0-9.]*\) Mpps).*/\1/p' "$log")" \
+		-v busy="$(sed -n 's/^busy cycles per forwarded packet: \([0-9]*\) .*/\1/p' "$log")" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
 		w = y[1] - x[1]; pk = y[2] - x[2]
 		u = y[7] - x[7]; s = y[8] - x[8]
 		other = ((y[4] - x[4]) - (y[5] + y[6] - x[5] - x[6]) - (u + s)) * 100 / (2 * hz * w)
-		printf "%s %s %s ok %.4f %.4f %.0f %.0f %.1f %s\n", m, r, rep, pk / w / 1e6,
+		printf "%s %s %s ok %.4f %.4f %.0f %.0f %.1f %s %s\n", m, r, rep, pk / w / 1e6,
 			(y[3] - x[3]) / w / 1e6, (u + s) / hz * 1e9 / pk, (u + s > 0 ? s * 100 / (u + s) : 0),
-			(other < 0 ? 0 : other), (tx == "" ? "-" : tx)}' >>"$tmp/results"
+			(other < 0 ? 0 : other), (tx == "" ? "-" : tx), (busy == "" ? "-" : busy)}' >>"$tmp/results"
 	tail -n 1 "$tmp/results" | awk -v runs="$runs" '{
 		printf "  run %d/%d %-8s %-22s fwd %.3f Mpps  offered %.3f Mpps  %6d ns/pkt  kernel %3d%%  other %4.1f%%%s\n",
 			$3, runs, $1, $2, $5, $6, $7, $8, $9, ($9 > 5 ? "  (disturbed)" : "")}' >&2
@@ -311,17 +317,19 @@ elapsed=$(($(date +%s) - started))
 # --- 3. the report ----------------------------------------------------------------------
 # fwd_table: the forwarding table, markdown.
 fwd_table() {
-	local r model row vs
-	echo "| model | DUT | fwd Mpps | vs net_af_xdp | offered Mpps | CPU ns/pkt | kernel % | other % (max) | runs ok |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	local r model row vs vsc
+	echo "| model | DUT | fwd Mpps | vs net_af_xdp | offered Mpps | CPU ns/pkt | kernel % | busy cycles/pkt | vs net_af_xdp | other % (max) | runs ok |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for r in "${fwd_rows[@]}"; do
 		model=${r%%:*} row=${r#*:}
 		vs=$(ratio "$model" "$row" 5 "$baseline")
-		[ "$row" = "$baseline" ] && vs="(baseline)"
+		vsc=$(ratio "$model" "$row" 11 "$baseline")
+		[ "$row" = "$baseline" ] && vs="(baseline)" vsc="(baseline)"
 		printf '| %s |\n' "$(printf '%s\n' "$model" "$(label "$row")" \
 			"$(fmt "$(summary "$model" "$row" 5)" 3)" "$vs" \
 			"$(fmt "$(summary "$model" "$row" 6)" 3)" "$(fmt "$(summary "$model" "$row" 7)" 0)" \
 			"$(fmt "$(summary "$model" "$row" 8)" 0 %)" \
+			"$(fmt "$(summary "$model" "$row" 11)" 0)" "$vsc" \
 			"$(summary "$model" "$row" 9 | awk '$4 > 0 {printf "%.1f", $3; exit} {print "-"}')" \
 			"$(summary "$model" "$row" 5 | awk '{print $4}')/$runs" | paste -sd '|' | sed 's/|/ | /g')"
 	done
@@ -439,6 +447,11 @@ report() {
 	    work a packet needs. It includes copy-mode AF_XDP transmit (in \`sendto()\`),
 	    not the receive-side copy into the UMEM, which the generator's softirq does.
 	  - *kernel %*: the part of that CPU time spent in the kernel.
+	  - *busy cycles/pkt*: what a packet costs the DUT, as testpmd's
+	    \`--record-core-cycles\` counts it: zcfwd's TSC cycles in loop iterations that
+	    had packets (idle polls excluded), summed over its lcores, per forwarded
+	    packet, over its whole run; *vs net_af_xdp* is its paired ratio (lower is
+	    cheaper). dpdk-l3fwd does not report it.
 	  - *other %*: CPU used by anything else, in % of the machine; above a few %
 	    the run was disturbed. The machine's host may still slow it unseen.
 
@@ -473,7 +486,8 @@ report() {
 	<details><summary>Forwarding runs, raw</summary>
 
 	model, row, repetition, ok, fwd Mpps, offered Mpps, CPU ns/pkt, kernel %, other %,
-	and zcfwd's own port 1 tx Mpps over its whole run (for reference):
+	zcfwd's own port 1 tx Mpps over its whole run (for reference), and its busy
+	cycles per forwarded packet:
 
 	\`\`\`
 	$(cat "$tmp/results")

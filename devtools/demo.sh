@@ -67,7 +67,7 @@ echo "demo: zcfwd routes $secs s of IPv4 and IPv6 from namespace $gen_ns to name
 	> >(tee "$tmp/zcfwd") 2>&1 &
 zcfwd=$!
 pids+=("$zcfwd")
-for _ in $(seq 100); do grep -q "stops$" "$tmp/zcfwd" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs "stops$" "$tmp/zcfwd" && break; sleep 0.1; done
 grep -q "stops$" "$tmp/zcfwd" || { echo "demo: zcfwd did not start" >&2; exit 1; }
 
 before=$(sink_rx)

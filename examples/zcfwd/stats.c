@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
@@ -75,6 +76,42 @@ zcfwd_stats_line(const struct zcfwd *fwd, double seconds)
 	fflush(stdout);
 }
 
+/*
+ * Cycles per forwarded packet, the sum over the lcores a packet passes (receive
+ * and worker in a pipeline), from busy loop iterations only.
+ */
+static void
+busy_summary(const struct zcfwd *fwd)
+{
+	static const char * const role[] = {
+		[ZCFWD_FWD] = "forwarding", [ZCFWD_RX] = "receive", [ZCFWD_WORKER] = "worker",
+	};
+	struct zcfwd_counters t;
+	uint64_t cycles = 0, fwded = 0;
+	char parts[512];
+	unsigned int l, i;
+	int n = 0;
+
+	parts[0] = '\0';
+	for (l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct zcfwd_lcore *lc = &fwd->lcore[l];
+
+		if (lc->role == ZCFWD_IDLE || lc->busy_pkts == 0)
+			continue;
+		cycles += lc->busy_cycles;
+		if ((size_t)n < sizeof(parts))
+			n += snprintf(parts + n, sizeof(parts) - n, "%slcore %u %s %.0f", n ? ", " : "",
+				      l, role[lc->role], (double)lc->busy_cycles / lc->busy_pkts);
+	}
+	for (i = 0; i < fwd->nb_ports; i++) {
+		zcfwd_port_totals(fwd, fwd->ports[i], &t);
+		fwded += t.tx;
+	}
+	if (fwded != 0)
+		printf("busy cycles per forwarded packet: %.0f (TSC, %.2f GHz; %s)\n",
+		       (double)cycles / fwded, rte_get_tsc_hz() / 1e9, parts);
+}
+
 void
 zcfwd_summary(const struct zcfwd *fwd, double seconds)
 {
@@ -100,6 +137,7 @@ zcfwd_summary(const struct zcfwd *fwd, double seconds)
 		       p, name, t.rx, t.rx / seconds / 1e6, t.tx, t.tx / seconds / 1e6, drops,
 		       t.ret_refill, t.ret_free, t.refill_full);
 	}
+	busy_summary(fwd);
 	if (zc_pool_stats_get(fwd->pool, &ps) == 0)
 		printf("pool %s: alloc fast %" PRIu64 " slow %" PRIu64 " refill %" PRIu64
 		       ", recycle cached %" PRIu64 " ring %" PRIu64 "\n", fwd->pool->name,

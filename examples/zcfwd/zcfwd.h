@@ -121,6 +121,9 @@ struct zcfwd_lcore {
 	struct zc_rq *rq_of_port[ZCFWD_MAX_PORTS + 1]; /* Where this lcore returns buffers. */
 	struct zcfwd_counters cnt[ZCFWD_MAX_PORTS + 1];
 	struct zcfwd_txbuf tx[ZCFWD_MAX_PORTS];
+	/* TSC cycles of loop iterations that had packets, and those packets. */
+	uint64_t busy_cycles;
+	uint64_t busy_pkts;
 } __rte_cache_aligned;
 
 /* The running forwarder. */
