@@ -12,14 +12,8 @@ build=$1 mode=$2
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
-topo_skip_unless_able
+veth_test_begin "zf$$" dpdk-testpmd
 plugins_stage "$build"
-command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not found"; exit 77; }
-
-tmp=$(mktemp -d)
-cleanup() { [ -n "${tp:-}" ] && kill "$tp" 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$tmp"; }
-trap cleanup EXIT
-topo_up "zf$$"
 
 ops=(--mbuf-pool-ops-name zcpool)
 [ "$mode" = ring ] && ops=()
@@ -32,7 +26,7 @@ dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" "${ops[@]}" \
 	-d "$ZCRX_SO" \
 	--vdev "net_zcrx0,iface=${TOPO}a0$dev" --vdev "net_zcrx1,iface=${TOPO}b0$dev" \
 	-- -i --forward-mode=io --auto-start <"$tmp/cmd" >"$tmp/out" 2>&1 &
-tp=$!
+DUT_PID=$!
 exec 3>"$tmp/cmd"
 for _ in $(seq 100); do grep -q "testpmd>" "$tmp/out" && break; sleep 0.2; done
 if ! grep -q "testpmd>" "$tmp/out"; then
@@ -53,8 +47,8 @@ echo "show port xstats all" >&3
 echo "stop" >&3
 echo "quit" >&3
 exec 3>&-
-wait "$tp"
-tp=
+wait "$DUT_PID"
+DUT_PID=
 grep -E "tx_q0_(zero_copy|copy)|rx_q0_fill|Forward statistics|RX-packets|TX-packets" "$tmp/out" | head -20
 [ $rc -eq 0 ] || { echo "FAIL: frames lost or corrupted"; exit 1; }
 if [ "$mode" != ring ]; then

@@ -10,14 +10,8 @@ build=$1 mode=$2
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
-topo_skip_unless_able
+veth_test_begin "zr$$" dpdk-l3fwd
 plugins_stage "$build"
-command -v dpdk-l3fwd >/dev/null || { echo "SKIP: dpdk-l3fwd not found"; exit 77; }
-
-tmp=$(mktemp -d)
-cleanup() { [ -n "${l3:-}" ] && kill -INT "$l3" 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$tmp"; }
-trap cleanup EXIT
-topo_up "zr$$"
 
 ops=()
 [ "$mode" = zcpool ] && ops=(--mbuf-pool-ops-name zcpool)
@@ -28,7 +22,7 @@ dpdk-l3fwd -l 1 --no-pci "${mem[@]}" "${ops[@]}" \
 	-d "$ZCRX_SO" \
 	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
 	-- -p 0x3 --config "(0,0,1),(1,0,1)" --eth-dest "1,$bmac" >"$tmp/out" 2>&1 &
-l3=$!
+DUT_PID=$!
 for _ in $(seq 100); do grep -q "L3FWD: entering main loop" "$tmp/out" && break; sleep 0.2; done
 if ! grep -q "entering main loop" "$tmp/out"; then
 	cat "$tmp/out"; echo "FAIL: dpdk-l3fwd did not start over net_zcrx"; exit 1
@@ -42,6 +36,6 @@ ip netns exec "${TOPO}a" python3 "$here/frames.py" send-udp "${TOPO}a1" \
 wait $rx
 rc=$?
 cat "$tmp/recv"
-kill -INT "$l3"; wait "$l3"; l3=
+kill -INT "$DUT_PID"; wait "$DUT_PID"; DUT_PID=
 [ $rc -eq 0 ] || { tail -20 "$tmp/out"; echo "FAIL: routed packets lost or wrong"; exit 1; }
 echo "PASS: stock dpdk-l3fwd routed $n packets over net_zcrx ($mode)"

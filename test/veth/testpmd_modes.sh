@@ -10,14 +10,8 @@ build=$1
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
-topo_skip_unless_able
+veth_test_begin "zm$$" dpdk-testpmd
 plugins_stage "$build"
-command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not found"; exit 77; }
-
-tmp=$(mktemp -d)
-cleanup() { [ -n "${tp:-}" ] && kill "$tp" 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$tmp"; }
-trap cleanup EXIT
-topo_up "zm$$"
 read -ra mem <<<"$(eal_mem "zm$$")"
 mkfifo "$tmp/cmd"
 stdbuf -oL dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool \
@@ -25,7 +19,7 @@ stdbuf -oL dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool 
 	-d "$ZCRX_SO" \
 	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
 	-- -i <"$tmp/cmd" >"$tmp/out" 2>&1 &
-tp=$!
+DUT_PID=$!
 exec 3>"$tmp/cmd"
 prompt() { # wait until testpmd has printed its prompt N times
 	for _ in $(seq 150); do [ "$(grep -o "testpmd>" "$tmp/out" | wc -l)" -ge "$1" ] && return 0; sleep 0.2; done
@@ -86,5 +80,5 @@ grep -q "Device is detached" "$tmp/out" || { tail -20 "$tmp/out"; echo "FAIL: po
 echo "ok: port 0 stopped and detached"
 echo "quit" >&3
 exec 3>&-
-wait "$tp"; tp=
+wait "$DUT_PID"; DUT_PID=
 echo "PASS: testpmd rxonly, io, mac, csum, txonly (also chained) and port detach over net_zcrx"

@@ -45,3 +45,26 @@ topo_down() {
 topo_mac() {
 	ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
 }
+
+# The start every veth test shares: veth_test_begin PREFIX [PROGRAM...] skips
+# unless able (root, veth) or when a PROGRAM is missing, makes a scratch
+# directory $tmp and the topology, and sets an EXIT trap that interrupts
+# $DUT_PID (the program under test, if still running) and removes both.
+veth_test_begin() {
+	local prefix=$1 p
+	shift
+	topo_skip_unless_able
+	for p in "$@"; do
+		command -v "$p" >/dev/null || { echo "SKIP: $p not found"; exit 77; }
+	done
+	tmp=$(mktemp -d)
+	trap veth_test_end EXIT
+	topo_up "$prefix"
+}
+
+veth_test_end() {
+	[ -n "${DUT_PID:-}" ] && kill -INT "$DUT_PID" 2>/dev/null
+	wait 2>/dev/null
+	topo_down
+	rm -rf "$tmp"
+}

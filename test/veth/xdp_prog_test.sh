@@ -11,15 +11,9 @@ build=$1
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
-topo_skip_unless_able
-command -v clang >/dev/null || { echo "SKIP: clang not found (it builds the XDP programs)"; exit 77; }
+# clang builds the XDP programs.
+veth_test_begin "zx$$" clang dpdk-testpmd
 plugins_stage "$build"
-command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not found"; exit 77; }
-
-tmp=$(mktemp -d)
-cleanup() { [ -n "${tp:-}" ] && kill "$tp" 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$tmp"; }
-trap cleanup EXIT
-topo_up "zx$$"
 read -ra mem <<<"$(eal_mem "zx$$")"
 
 # The kernel's UAPI headers include <asm/types.h>, which lives in the multiarch
@@ -71,7 +65,7 @@ echo "ok: attaching over another program refused"
 
 mkfifo "$tmp/cmd"
 testpmd ",xdp_prog=$tmp/udp_only.o" <"$tmp/cmd" >"$tmp/out" 2>&1 &
-tp=$!
+DUT_PID=$!
 exec 3>"$tmp/cmd"
 prompt() { # wait until testpmd has printed its prompt N times
 	for _ in $(seq 150); do [ "$(grep -o "testpmd>" "$tmp/out" | wc -l)" -ge "$1" ] && return 0; sleep 0.2; done
@@ -99,7 +93,7 @@ got=$(awk '/Accumulated forward statistics/ {blk = 1; v = ""}
 	blk && /RX-packets:/ && v == "" {v = $2} END {print v}' "$tmp/out")
 echo "quit" >&3
 exec 3>&-
-wait "$tp"; tp=
+wait "$DUT_PID"; DUT_PID=
 echo "kernel: $(cat "$tmp/kernel")"
 [ $rc -eq 0 ] || { echo "FAIL: the kernel did not get every raw frame"; exit 1; }
 [ "${got:-0}" -ge $count ] || { cat "$tmp/out"; echo "FAIL: testpmd received ${got:-0} of $count UDP frames"; exit 1; }

@@ -13,18 +13,14 @@ build=$1 model=$2 ret=$3
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
-topo_skip_unless_able
 case $model in
 rtc) lcores=1 config="(0,0,1),(1,0,1)" workers=() ;;
 pipeline) lcores=0,1 config="(0,0,0),(1,0,0)" workers=(--workers 1) ;;
 *) echo "usage: zcfwd_test.sh BUILD_DIR rtc|pipeline free|refill"; exit 2 ;;
 esac
 
-tmp=$(mktemp -d)
-cleanup() { [ -n "${fwd:-}" ] && kill -INT "$fwd" 2>/dev/null; wait 2>/dev/null; topo_down; rm -rf "$tmp"; }
-trap cleanup EXIT
+veth_test_begin "zw$$"
 fail() { cat "$tmp/out"; echo "FAIL: $*"; exit 1; }
-topo_up "zw$$"
 
 cat >"$tmp/routes" <<'EOF'
 # Both families to port 1 (namespace b); 203.0.113.0/24 and 2001:db8:ff::/48 have no route.
@@ -37,7 +33,7 @@ read -ra mem <<<"$(eal_mem "zw$$")"
 	-- -p 3 --config "$config" --routes "$tmp/routes" \
 	--eth-dest "1,$(topo_mac "${TOPO}b" "${TOPO}b1")" \
 	--mode "$model" "${workers[@]}" --return "$ret" >"$tmp/out" 2>&1 &
-fwd=$!
+DUT_PID=$!
 for _ in $(seq 100); do grep -qs "stops$" "$tmp/out" && break; sleep 0.2; done
 grep -q "stops$" "$tmp/out" || fail "zcfwd did not start"
 
@@ -59,12 +55,12 @@ wait $rx
 rc=$?
 cat "$tmp/recv"
 
-kill -INT "$fwd"
-for _ in $(seq 50); do kill -0 "$fwd" 2>/dev/null || break; sleep 0.2; done
-kill -0 "$fwd" 2>/dev/null && fail "zcfwd did not stop on SIGINT"
-wait "$fwd"
+kill -INT "$DUT_PID"
+for _ in $(seq 50); do kill -0 "$DUT_PID" 2>/dev/null || break; sleep 0.2; done
+kill -0 "$DUT_PID" 2>/dev/null && fail "zcfwd did not stop on SIGINT"
+wait "$DUT_PID"
 status=$?
-fwd=
+DUT_PID=
 [ $rc -eq 0 ] || fail "namespace b did not get every routable frame once, intact, TTL 63"
 [ $status -eq 0 ] || fail "zcfwd exited with status $status"
 grep -qE "^audit: pool [^ ]+: all [0-9]+ buffers are back$" "$tmp/out" || fail "buffers missing"
