@@ -204,8 +204,8 @@ worker_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
 int
 zcfwd_lcore_main(void *arg)
 {
-	const struct zcfwd *fwd = arg;
-	struct zcfwd_lcore *lc = &((struct zcfwd *)fwd)->lcore[rte_lcore_id()];
+	struct zcfwd *fwd = arg;
+	struct zcfwd_lcore *lc = &fwd->lcore[rte_lcore_id()];
 
 	switch (lc->role) {
 	case ZCFWD_FWD:

@@ -92,7 +92,8 @@ int
 zc_pool_census_get(struct rte_mempool *mp, struct zc_pool_census *census)
 {
 	const struct zcpool *zp;
-	uint32_t by_state[ZCPOOL_BUF_TX + 1] = { 0 };
+	/* Indexed by enum zcpool_buf_state, whose values are 0 to 3. */
+	uint32_t by_state[4] = { 0 };
 	uint32_t held, i;
 
 	if (!zc_pool_is_zcpool(mp) || census == NULL || zcpool_of(mp)->nb_slots == 0)
@@ -101,6 +102,7 @@ zc_pool_census_get(struct rte_mempool *mp, struct zc_pool_census *census)
 	if (zp->buf_state != NULL)
 		for (i = 0; i < zp->nb_slots; i++)
 			by_state[__atomic_load_n(&zp->buf_state[i], __ATOMIC_RELAXED) & 3]++;
+	RTE_BUILD_BUG_ON(ZCPOOL_BUF_TX != 3);
 	census->size = mp->size;
 	census->available = rte_mempool_avail_count(mp);
 	held = census->size - census->available;
