@@ -20,7 +20,8 @@
 #   pipeline  zcfwd --mode pipeline over net_zcrx, refill and free, and over
 #             net_af_xdp, free: receive lcore 0 and worker lcore 1 (--workers 1), both
 #             on CPU 1, so the DUT has one CPU in every row and the generator the
-#             other, as in bench-pmd.sh (--worker-cpu gen moves the worker to CPU 0).
+#             other, as in bench-pmd.sh (--worker-cpu gen moves the worker to CPU 0);
+#             --idle-yield, so that the two pollers share the CPU by need.
 # zcfwd gets a routes file sending 198.18.1.0/24 to port 1 and sends to b1's MAC
 # (--eth-dest), as dpdk-l3fwd does here. A run starts a fresh DUT, waits until it
 # forwards, warms up 1 s, then measures a window of --seconds, every row alike:
@@ -180,6 +181,8 @@ dut_start() {
 		if [ "$model" = pipeline ]; then
 			lcores+=",1@$worker_cpu"
 			opts+=(--mode pipeline --workers 1)
+			# Two pollers on one CPU: each gives the CPU up when it has nothing to do.
+			opts+=(--idle-yield)
 		fi
 	fi
 	# Emptied here, before dut_ready reads it: the child truncates it only later.

@@ -2,6 +2,8 @@
  * Copyright(c) 2026 The zcrx-dpdk authors
  */
 
+#include <sched.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -108,11 +110,14 @@ route_burst(const struct zcfwd *fwd, struct zcfwd_lcore *lc, struct rte_mbuf **p
  * of loop iterations that had work, so that idle polling does not count.
  */
 static inline void
-busy_account(struct zcfwd_lcore *lc, uint64_t start, uint32_t got)
+busy_account(const struct zcfwd *fwd, struct zcfwd_lcore *lc, uint64_t start, uint32_t got)
 {
 	if (got != 0) {
 		lc->busy_cycles += rte_rdtsc() - start;
 		lc->busy_pkts += got;
+	} else if (unlikely(fwd->opt.idle_yield)) {
+		/* Lcores sharing a CPU: let the other one run rather than spin out a slice. */
+		sched_yield();
 	}
 }
 
@@ -138,7 +143,7 @@ fwd_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
 			route_burst(fwd, lc, pkts, n, rx->port);
 		}
 		flush_all(fwd, lc);
-		busy_account(lc, start, got);
+		busy_account(fwd, lc, start, got);
 	}
 }
 
@@ -173,7 +178,7 @@ rx_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
 				rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 			}
 		}
-		busy_account(lc, start, got);
+		busy_account(fwd, lc, start, got);
 	}
 }
 
@@ -197,7 +202,7 @@ worker_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
 			route_burst(fwd, lc, pkts, n, lc->rxq[q].port);
 		}
 		flush_all(fwd, lc);
-		busy_account(lc, start, got);
+		busy_account(fwd, lc, start, got);
 	}
 }
 

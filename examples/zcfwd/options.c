@@ -34,6 +34,8 @@ zcfwd_usage(const char *prog)
 	       "                         queue's net_zcrx refill ring, freeing when it is full)\n"
 	       "  --duration SECONDS     stop after SECONDS (default: run until SIGINT)\n"
 	       "  --pool-size N          mbufs in the pool (default: sized from the queues)\n"
+	       "  --idle-yield           give the CPU away (sched_yield) after a poll that\n"
+	       "                         found nothing: for lcores sharing a CPU\n"
 	       "  -P                     promiscuous mode on every port\n"
 	       "  -q                     no live statistics, only the summary\n"
 	       "  -h, --help             this text\n"
@@ -175,7 +177,7 @@ int
 zcfwd_parse_args(int argc, char **argv, struct zcfwd_options *opt)
 {
 	enum { O_CONFIG = 256, O_ROUTES, O_ETH_DEST, O_MODE, O_WORKERS, O_RETURN,
-	       O_DURATION, O_POOL };
+	       O_DURATION, O_POOL, O_IDLE_YIELD };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "routes", required_argument, NULL, O_ROUTES },
@@ -185,6 +187,7 @@ zcfwd_parse_args(int argc, char **argv, struct zcfwd_options *opt)
 		{ "return", required_argument, NULL, O_RETURN },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "pool-size", required_argument, NULL, O_POOL },
+		{ "idle-yield", no_argument, NULL, O_IDLE_YIELD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -252,6 +255,9 @@ zcfwd_parse_args(int argc, char **argv, struct zcfwd_options *opt)
 			if (parse_uint(optarg, UINT32_MAX, &v) != 0 || v < 1024)
 				return bad("--pool-size", optarg, "expected a number of mbufs >= 1024");
 			opt->pool_size = v;
+			break;
+		case O_IDLE_YIELD:
+			opt->idle_yield = true;
 			break;
 		case 'h':
 			return 1;

@@ -82,6 +82,7 @@ struct zcfwd_options {
 	unsigned int pool_size;   /* mbufs; 0 sizes the pool from the queues. */
 	bool promiscuous;
 	bool quiet;               /* No live lines. */
+	bool idle_yield;          /* sched_yield() after an empty poll. */
 };
 
 /* Routing tables and the rewrite per output port. */
