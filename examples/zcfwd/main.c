@@ -87,6 +87,7 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 2;
 	}
+	zcfwd_telemetry_register(&fwd);
 	printf("zcfwd: %u ports, %u IPv4 and %u IPv6 routes, %s model, --return %s; ^C stops\n",
 	       fwd.nb_ports, fwd.routes.nb_routes4, fwd.routes.nb_routes6,
 	       fwd.opt.model == ZCFWD_RTC ? "run-to-completion" : "pipeline",

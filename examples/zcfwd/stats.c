@@ -2,13 +2,17 @@
  * Copyright(c) 2026 The zcrx-dpdk authors
  */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_telemetry.h>
+#include <rte_version.h>
 
 #include <zc_pool.h>
 
@@ -162,4 +166,62 @@ zcfwd_audit(const struct zcfwd *fwd)
 	       fwd->pool->name, c.available, c.size, c.size - c.available, c.held_kernel,
 	       c.held_user, c.held_tx, c.held_other);
 	return -1;
+}
+
+/* Telemetry: /zcfwd/ports, and /zcfwd/stats,PORT with the summary's counters. */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+#define tel_dict_add_u64 rte_tel_data_add_dict_uint
+#else
+#define tel_dict_add_u64 rte_tel_data_add_dict_u64
+#endif
+
+static const struct zcfwd *tel_fwd;
+
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int i;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	for (i = 0; i < tel_fwd->nb_ports; i++)
+		rte_tel_data_add_array_int(d, tel_fwd->ports[i]);
+	return 0;
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct zcfwd_counters t;
+	unsigned long port;
+	unsigned int i;
+	char *end;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	port = strtoul(params, &end, 10);
+	if (*end != '\0' || port >= ZCFWD_MAX_PORTS ||
+	    !(tel_fwd->opt.portmask & (1u << port)))
+		return -EINVAL;
+	zcfwd_port_totals(tel_fwd, port, &t);
+	rte_tel_data_start_dict(d);
+	tel_dict_add_u64(d, "rx", t.rx);
+	tel_dict_add_u64(d, "tx", t.tx);
+	for (i = 0; i < ZCFWD_DROP_MAX; i++)
+		tel_dict_add_u64(d, zcfwd_drop_names[i], t.drop[i]);
+	tel_dict_add_u64(d, "returned_refill", t.ret_refill);
+	tel_dict_add_u64(d, "returned_free", t.ret_free);
+	tel_dict_add_u64(d, "refill_full", t.refill_full);
+	return 0;
+}
+
+void
+zcfwd_telemetry_register(const struct zcfwd *fwd)
+{
+	tel_fwd = fwd;
+	rte_telemetry_register_cmd("/zcfwd/ports", tel_ports, "Ports zcfwd forwards on.");
+	rte_telemetry_register_cmd("/zcfwd/stats", tel_stats,
+				   "zcfwd's counters of a port. Parameters: int port_id");
 }

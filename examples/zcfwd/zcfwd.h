@@ -173,5 +173,7 @@ void zcfwd_port_totals(const struct zcfwd *fwd, unsigned int slot, struct zcfwd_
 void zcfwd_stats_line(const struct zcfwd *fwd, double seconds);
 void zcfwd_summary(const struct zcfwd *fwd, double seconds);
 int zcfwd_audit(const struct zcfwd *fwd);
+/* /zcfwd/ports and /zcfwd/stats,PORT on the telemetry socket. */
+void zcfwd_telemetry_register(const struct zcfwd *fwd);
 
 #endif /* ZCFWD_H */

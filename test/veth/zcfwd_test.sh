@@ -28,6 +28,8 @@ cat >"$tmp/routes" <<'EOF'
 2001:db8:1::/48   1
 EOF
 read -ra mem <<<"$(eal_mem "zw$$")"
+# A known runtime directory, for the telemetry socket.
+[[ " ${mem[*]} " == *" --file-prefix "* ]] || mem+=(--file-prefix "zw$$")
 "$build/examples/zcfwd/zcfwd" -l $lcores --no-pci "${mem[@]}" \
 	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" \
 	-- -p 3 --config "$config" --routes "$tmp/routes" \
@@ -55,12 +57,27 @@ wait $rx
 rc=$?
 cat "$tmp/recv"
 
+# The counters are on the telemetry socket too (what dpdk-telemetry.py reads).
+tel=$(python3 - "/var/run/dpdk/zw$$/dpdk_telemetry.v2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(16384)
+s.send(b"/zcfwd/stats,0")
+st = json.loads(s.recv(16384))["/zcfwd/stats"]
+print(st["rx"], st["no_route"], st["ttl_expired"])
+PY
+) || fail "no /zcfwd/stats on the telemetry socket"
+[ "$tel" = "$((nmix + 2 * ndrop)) $ndrop $ndrop" ] ||
+	fail "telemetry /zcfwd/stats,0 says rx, no_route, ttl_expired = $tel"
+
 kill -INT "$DUT_PID"
 for _ in $(seq 50); do kill -0 "$DUT_PID" 2>/dev/null || break; sleep 0.2; done
 kill -0 "$DUT_PID" 2>/dev/null && fail "zcfwd did not stop on SIGINT"
 wait "$DUT_PID"
 status=$?
 DUT_PID=
+rm -rf "/var/run/dpdk/zw$$"
 [ $rc -eq 0 ] || fail "namespace b did not get every routable frame once, intact, TTL 63"
 [ $status -eq 0 ] || fail "zcfwd exited with status $status"
 grep -qE "^audit: pool [^ ]+: all [0-9]+ buffers are back$" "$tmp/out" || fail "buffers missing"

@@ -10,7 +10,9 @@
 set -u
 bin=$1 options_c=$2
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# The EAL's runtime directory of the runs below goes too (where the EAL puts it).
+if [ "$(id -u)" -eq 0 ]; then rundir=/var/run/dpdk; else rundir=${XDG_RUNTIME_DIR:-/tmp}/dpdk; fi
+trap 'rm -rf "$tmp" "$rundir/zcli$$"' EXIT
 eal=(-l '0,1' --no-pci --no-huge -m 256 --file-prefix "zcli$$" --log-level=lib.eal:warning
 	--vdev net_null0 --vdev net_null1)
 failed=0
