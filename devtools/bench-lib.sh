@@ -3,9 +3,10 @@
 # Copyright(c) 2026 The zcrx-dpdk authors
 #
 # Pieces shared by the veth benchmarks (bench-pmd.sh, bench-report.sh): the
-# namespace topology with its testpmd generator, driving an interactive testpmd
-# through a fifo, staging the drivers, clean-up, and medians of a results file.
-# Sourced; it only defines functions (and sources topo.sh and plugins.sh). The
+# namespace topology with its testpmd generator (driven through a fifo, see
+# test/veth/testpmd_fifo.sh), staging the drivers, clean-up, and medians of a results file.
+# Sourced; it only defines functions (and sources topo.sh, testpmd_fifo.sh and
+# plugins.sh). The
 # script that sources it sets:
 #   bench_name        prefix of its messages ("bench-pmd")
 #   tmp               its scratch directory: fifos, logs, $tmp/results
@@ -23,6 +24,8 @@ bench_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$bench_lib_dir/../test/veth/topo.sh"
 # shellcheck source=test/plugins.sh
 . "$bench_lib_dir/../test/plugins.sh"
+# shellcheck source=test/veth/testpmd_fifo.sh
+. "$bench_lib_dir/../test/veth/testpmd_fifo.sh"
 
 die() { echo "$bench_name: $*" >&2; exit 2; }
 
@@ -105,42 +108,6 @@ mem_args() {
 	fi
 }
 
-# --- driving an interactive testpmd through a fifo -------------------------------
-# tp_launch NAME FD PREFIX... -- TESTPMD ARGS: start "PREFIX stdbuf -oL dpdk-testpmd
-# ARGS" reading commands from a fifo opened on FD; waits for its first prompt.
-# Sets tp_pid (PREFIX commands exec, so it is testpmd's).
-tp_launch() {
-	local name=$1 fd=$2 pre=()
-	shift 2
-	while [ "$1" != -- ]; do pre+=("$1"); shift; done
-	shift
-	rm -f "$tmp/$name.cmd"
-	mkfifo "$tmp/$name.cmd"
-	"${pre[@]}" stdbuf -oL dpdk-testpmd "$@" <"$tmp/$name.cmd" >"$tmp/$name.out" 2>&1 &
-	tp_pid=$!
-	eval "exec $fd>\"$tmp/$name.cmd\""
-	tp_wait "$name" 1 30
-}
-prompts() { grep -o 'testpmd>' "$tmp/$1.out" 2>/dev/null | wc -l || true; }
-# tp_wait NAME N TIMEOUT_S: until testpmd has printed its prompt N times.
-tp_wait() {
-	local _
-	for _ in $(seq $(($3 * 20))); do
-		[ "$(prompts "$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# tp_cmd NAME FD CMD [SAVE]: run a command, wait for the next prompt, and save its
-# output in $tmp/NAME.SAVE (default NAME.last).
-tp_cmd() {
-	local name=$1 fd=$2 n off
-	n=$(prompts "$name")
-	off=$(stat -c %s "$tmp/$name.out")
-	echo "$3" >&"$fd"
-	tp_wait "$name" $((n + 1)) 20 || return 1
-	tail -c +$((off + 1)) "$tmp/$name.out" >"$tmp/$name.${4:-last}"
-}
 # port_val FILE PORT KEY: the value after KEY ("Rx-pps:", "RX-packets:") for PORT
 # in a "show port stats" output.
 port_val() {

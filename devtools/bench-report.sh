@@ -221,18 +221,13 @@ dut_stop() {
 	dut_pid=''
 }
 
-# link_packets NS DEV rx|tx: DEV's packet counter, in namespace NS.
-link_packets() {
-	ip -n "$1" -s -j link show "$2" |
-		sed -n "s/.*\"$3\":{\"bytes\":[0-9]*,\"packets\":\([0-9]*\).*/\1/p"
-}
 pid_ticks() { # pid_ticks PID: "utime stime" of the whole process, in 1/CLK_TCK s
 	awk '{sub(/^.*\) /, ""); print $12, $13}' "/proc/$1/stat" 2>/dev/null || echo "0 0"
 }
 # sample: "time sink_rx gen_tx machine_busy gen_utime gen_stime dut_utime dut_stime"
 sample() {
-	echo "$EPOCHREALTIME $(link_packets "${TOPO}b" "${TOPO}b1" rx)" \
-		"$(link_packets "${TOPO}a" "${TOPO}a1" tx) $(busy_ticks) $(pid_ticks "$gen_pid")" \
+	echo "$EPOCHREALTIME $(topo_packets "${TOPO}b" "${TOPO}b1" rx)" \
+		"$(topo_packets "${TOPO}a" "${TOPO}a1" tx) $(busy_ticks) $(pid_ticks "$gen_pid")" \
 		"$(pid_ticks "$dut_pid")"
 }
 

@@ -44,8 +44,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 topo_up "zd$$"
 gen_ns=${TOPO}a sink_ns=${TOPO}b
-sink_rx() { ip -n "$sink_ns" -s -j link show "${TOPO}b1" |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+sink_rx() { topo_packets "$sink_ns" "${TOPO}b1" rx; }
 
 cat >"$tmp/routes" <<'EOF'
 # PREFIX/LEN        PORT   (the generator's flows go to port 1, the sink side)

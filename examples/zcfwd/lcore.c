@@ -121,70 +121,68 @@ busy_account(const struct zcfwd *fwd, struct zcfwd_lcore *lc, uint64_t start, ui
 	}
 }
 
-/* Run to completion: receive, route and transmit on one lcore. */
-static void
-fwd_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
+/* Where a loop's packets come from: a port's queue, or a receive lcore's ring. */
+static inline uint16_t
+from_port(const struct zcfwd_rxq *rx, struct rte_mbuf **pkts)
 {
-	struct rte_mbuf *pkts[ZCFWD_BURST];
-	uint16_t q, n;
+	return rte_eth_rx_burst(rx->port, rx->queue, pkts, ZCFWD_BURST);
+}
 
-	while (!fwd->quit) {
-		uint64_t start = rte_rdtsc();
-		uint32_t got = 0;
+static inline uint16_t
+from_ring(const struct zcfwd_rxq *rx, struct rte_mbuf **pkts)
+{
+	return rte_ring_sc_dequeue_burst(rx->ring, (void **)pkts, ZCFWD_BURST, NULL);
+}
 
-		for (q = 0; q < lc->nb_rxq; q++) {
-			const struct zcfwd_rxq *rx = &lc->rxq[q];
-
-			n = rte_eth_rx_burst(rx->port, rx->queue, pkts, ZCFWD_BURST);
-			if (n == 0)
-				continue;
-			got += n;
-			lc->cnt[rx->port].rx += n;
-			route_burst(fwd, lc, pkts, n, rx->port);
-		}
-		flush_all(fwd, lc);
-		busy_account(fwd, lc, start, got);
-	}
+/* Run to completion: what was received is routed here. */
+static inline void
+receive_route(const struct zcfwd *fwd, struct zcfwd_lcore *lc, const struct zcfwd_rxq *rx,
+	      struct rte_mbuf **pkts, uint16_t n)
+{
+	lc->cnt[rx->port].rx += n;
+	route_burst(fwd, lc, pkts, n, rx->port);
 }
 
 /*
- * Pipeline, receive side: only receive and hand over. It is not the producer of
- * its queues' refill rings (the worker is), so what the worker's ring cannot take
- * is freed.
+ * Pipeline, receive side: only hand over. It is not the producer of its queues'
+ * refill rings (the worker is), so what the worker's ring cannot take is freed.
  */
-static void
-rx_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
+static inline void
+receive_hand_over(const struct zcfwd *fwd, struct zcfwd_lcore *lc, const struct zcfwd_rxq *rx,
+		  struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *pkts[ZCFWD_BURST];
-	uint16_t q, n, sent;
+	struct zcfwd_counters *c = &lc->cnt[rx->port];
+	uint16_t sent;
 
-	while (!fwd->quit) {
-		uint64_t start = rte_rdtsc();
-		uint32_t got = 0;
-
-		for (q = 0; q < lc->nb_rxq; q++) {
-			const struct zcfwd_rxq *rx = &lc->rxq[q];
-			struct zcfwd_counters *c = &lc->cnt[rx->port];
-
-			n = rte_eth_rx_burst(rx->port, rx->queue, pkts, ZCFWD_BURST);
-			if (n == 0)
-				continue;
-			got += n;
-			c->rx += n;
-			sent = rte_ring_sp_enqueue_burst(rx->ring, (void **)pkts, n, NULL);
-			if (unlikely(sent < n)) {
-				c->drop[ZCFWD_DROP_PIPE_FULL] += n - sent;
-				c->ret_free += n - sent;
-				rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-			}
-		}
-		busy_account(fwd, lc, start, got);
+	RTE_SET_USED(fwd);
+	c->rx += n;
+	sent = rte_ring_sp_enqueue_burst(rx->ring, (void **)pkts, n, NULL);
+	if (unlikely(sent < n)) {
+		c->drop[ZCFWD_DROP_PIPE_FULL] += n - sent;
+		c->ret_free += n - sent;
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 	}
 }
 
-/* Pipeline, worker side: route and transmit what the receive lcores handed over. */
-static void
-worker_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
+/* Pipeline, worker side: route what a receive lcore handed over. */
+static inline void
+route_handed(const struct zcfwd *fwd, struct zcfwd_lcore *lc, const struct zcfwd_rxq *rx,
+	     struct rte_mbuf **pkts, uint16_t n)
+{
+	route_burst(fwd, lc, pkts, n, rx->port);
+}
+
+/*
+ * The one loop of every role, with its source and handler inlined: poll each
+ * queue (or ring), handle what came, flush the transmit buffers if the role
+ * sends, and account the busy cycles.
+ */
+static __rte_always_inline void
+run(const struct zcfwd *fwd, struct zcfwd_lcore *lc,
+    uint16_t (*source)(const struct zcfwd_rxq *, struct rte_mbuf **),
+    void (*handle)(const struct zcfwd *, struct zcfwd_lcore *, const struct zcfwd_rxq *,
+		   struct rte_mbuf **, uint16_t),
+    bool sends)
 {
 	struct rte_mbuf *pkts[ZCFWD_BURST];
 	uint16_t q, n;
@@ -194,14 +192,14 @@ worker_loop(const struct zcfwd *fwd, struct zcfwd_lcore *lc)
 		uint32_t got = 0;
 
 		for (q = 0; q < lc->nb_rxq; q++) {
-			n = rte_ring_sc_dequeue_burst(lc->rxq[q].ring, (void **)pkts, ZCFWD_BURST,
-						      NULL);
+			n = source(&lc->rxq[q], pkts);
 			if (n == 0)
 				continue;
 			got += n;
-			route_burst(fwd, lc, pkts, n, lc->rxq[q].port);
+			handle(fwd, lc, &lc->rxq[q], pkts, n);
 		}
-		flush_all(fwd, lc);
+		if (sends)
+			flush_all(fwd, lc);
 		busy_account(fwd, lc, start, got);
 	}
 }
@@ -214,13 +212,13 @@ zcfwd_lcore_main(void *arg)
 
 	switch (lc->role) {
 	case ZCFWD_FWD:
-		fwd_loop(fwd, lc);
+		run(fwd, lc, from_port, receive_route, true);
 		break;
 	case ZCFWD_RX:
-		rx_loop(fwd, lc);
+		run(fwd, lc, from_port, receive_hand_over, false);
 		break;
 	case ZCFWD_WORKER:
-		worker_loop(fwd, lc);
+		run(fwd, lc, from_ring, route_handed, true);
 		break;
 	case ZCFWD_IDLE:
 		break;
@@ -238,8 +236,7 @@ zcfwd_lcore_drain(struct zcfwd_lcore *lc)
 	if (lc->role != ZCFWD_WORKER)
 		return 0;
 	for (q = 0; q < lc->nb_rxq; q++)
-		while ((n = rte_ring_sc_dequeue_burst(lc->rxq[q].ring, (void **)pkts,
-						      ZCFWD_BURST, NULL)) != 0) {
+		while ((n = from_ring(&lc->rxq[q], pkts)) != 0) {
 			zcfwd_release(lc, pkts, n);
 			total += n;
 		}

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Sourced by the veth tests: two namespaces, each with one end of a veth pair
 # whose other end stays in the root namespace for net_zcrx.
@@ -40,6 +41,12 @@ topo_down() {
 	ip netns del "${TOPO}a" 2>/dev/null
 	ip netns del "${TOPO}b" 2>/dev/null
 	TOPO=
+}
+
+# topo_packets NS DEV rx|tx: DEV's packet counter, in namespace NS.
+topo_packets() {
+	ip -n "$1" -s -j link show "$2" |
+		sed -n "s/.*\"$3\":{\"bytes\":[0-9]*,\"packets\":\([0-9]*\).*/\1/p"
 }
 
 topo_mac() {

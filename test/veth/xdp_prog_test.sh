@@ -11,6 +11,7 @@ build=$1
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
+. "$here/testpmd_fifo.sh"
 # clang builds the XDP programs.
 veth_test_begin "zx$$" clang dpdk-testpmd
 plugins_stage "$build"
@@ -34,9 +35,10 @@ char _license[] SEC("license") = "Dual BSD/GPL";
 EOF
 bpfcc "$tmp/pass.bpf.c" "$tmp/no_map.o" || { echo "FAIL: cannot compile the XDP_PASS program"; exit 1; }
 
+# shellcheck disable=SC2054 # "-l 0,1" is one argument
+tp_args=(-l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool -d "$ZCPOOL_SO" -d "$ZCRX_SO")
 testpmd() { # testpmd DEVARGS: one net_zcrx port on ${TOPO}a0, commands from stdin
-	stdbuf -oL dpdk-testpmd -l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool \
-		-d "$ZCPOOL_SO" -d "$ZCRX_SO" --vdev "net_zcrx0,iface=${TOPO}a0$1" -- -i
+	stdbuf -oL dpdk-testpmd "${tp_args[@]}" --vdev "net_zcrx0,iface=${TOPO}a0$1" -- -i
 }
 no_xdp_left() {
 	if ip link show "${TOPO}a0" | grep -q xdp; then
@@ -63,16 +65,10 @@ grep -q "another XDP program is attached" "$tmp/bad" ||
 	{ cat "$tmp/bad"; echo "FAIL: attaching over another program: no clear message"; exit 1; }
 echo "ok: attaching over another program refused"
 
-mkfifo "$tmp/cmd"
-testpmd ",xdp_prog=$tmp/udp_only.o" <"$tmp/cmd" >"$tmp/out" 2>&1 &
-DUT_PID=$!
-exec 3>"$tmp/cmd"
-prompt() { # wait until testpmd has printed its prompt N times
-	for _ in $(seq 150); do [ "$(grep -o "testpmd>" "$tmp/out" | wc -l)" -ge "$1" ] && return 0; sleep 0.2; done
-	cat "$tmp/out"; echo "FAIL: testpmd stopped answering"; exit 1
-}
-n=1; prompt $n
-cmd() { echo "$1" >&3; n=$((n + 1)); prompt $n; }
+tp_launch tp 3 -- "${tp_args[@]}" --vdev "net_zcrx0,iface=${TOPO}a0,xdp_prog=$tmp/udp_only.o" -- -i ||
+	{ cat "$tmp/tp.out"; echo "FAIL: testpmd did not start with xdp_prog"; exit 1; }
+DUT_PID=$tp_pid
+cmd() { tp_do tp 3 "$1"; }
 ip link show "${TOPO}a0" | grep -q xdp || { echo "FAIL: no XDP program on ${TOPO}a0"; exit 1; }
 
 cmd "set fwd rxonly"
@@ -89,14 +85,13 @@ wait $rx
 rc=$?
 sleep 0.5
 cmd "stop"
-got=$(awk '/Accumulated forward statistics/ {blk = 1; v = ""}
-	blk && /RX-packets:/ && v == "" {v = $2} END {print v}' "$tmp/out")
+got=$(tp_fwd_rx tp)
 echo "quit" >&3
 exec 3>&-
 wait "$DUT_PID"; DUT_PID=
 echo "kernel: $(cat "$tmp/kernel")"
 [ $rc -eq 0 ] || { echo "FAIL: the kernel did not get every raw frame"; exit 1; }
-[ "${got:-0}" -ge $count ] || { cat "$tmp/out"; echo "FAIL: testpmd received ${got:-0} of $count UDP frames"; exit 1; }
+[ "${got:-0}" -ge $count ] || { cat "$tmp/tp.out"; echo "FAIL: testpmd received ${got:-0} of $count UDP frames"; exit 1; }
 [ "$got" -lt $((2 * count)) ] || { echo "FAIL: testpmd received $got frames: the raw ones too"; exit 1; }
 echo "ok: testpmd received $got frames (the $count UDP ones), the kernel the $count raw ones"
 no_xdp_left "after testpmd quit"
