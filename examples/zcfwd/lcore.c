@@ -20,27 +20,29 @@
 void
 zcfwd_release(struct zcfwd_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint64_t off[ZCFWD_BURST];
 	uint16_t i = 0;
 
 	while (i < n) {
 		unsigned int slot = zcfwd_port_slot(pkts[i]->port);
 		struct zc_rq *rq = lc->rq_of_port[slot];
 		struct zcfwd_counters *c = &lc->cnt[slot];
-		uint16_t k = 0, posted = 0, nfree;
+		uint16_t k = 1, posted, nfree;
 
+		while (i + k < n && pkts[i + k]->port == pkts[i]->port)
+			k++;
+		nfree = k;
 		/* A run of buffers of one port goes in one publication. */
 		if (rq != NULL) {
-			while (i + k < n && k < ZCFWD_BURST && pkts[i + k]->port == pkts[i]->port &&
-			       (off[k] = zc_rq_mbuf_off(rq, pkts[i + k])) != UINT64_MAX)
-				k++;
-			posted = k != 0 ? zc_rq_post_bulk(rq, off, k) : 0;
+			posted = zc_rq_post_mbufs(rq, &pkts[i], k);
 			c->ret_refill += posted;
-			c->refill_full += k - posted;
 			i += posted;
+			k -= posted;
+			if (k == 0)
+				continue;
+			/* The ring is full (free the run), or the next buffer is no ring's. */
+			nfree = zc_rq_free_count(rq) == 0 ? k : 1;
+			c->refill_full += nfree == k ? k : 0;
 		}
-		/* What was not posted, or one buffer no ring takes. */
-		nfree = k > posted ? k - posted : k == 0;
 		rte_pktmbuf_free_bulk(&pkts[i], nfree);
 		c->ret_free += nfree;
 		i += nfree;

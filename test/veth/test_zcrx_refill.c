@@ -121,7 +121,8 @@ static int
 test_refill(void)
 {
 	struct rte_mbuf *a[BATCH], *b[BATCH], *m;
-	uint64_t off, v0, k0;
+	uint64_t off, v0, k0, s0;
+	struct zc_rq_entry e;
 	struct zc_rx_cpl cpl[BATCH];
 	unsigned int got, i, n;
 	struct zc_pool_geometry geo;
@@ -146,29 +147,43 @@ test_refill(void)
 	ZC_ASSERT(kernel_held(BATCH) == 256, "kernel holds %u", kernel_held(BATCH));
 
 	/* Invalid entries: each refused and counted, none used. */
-	off = zc_rq_mbuf_off(rq, b[0]);
+	ZC_ASSERT(zc_rq_mbuf_entry(rq, b[0], &e) == 0, "entry of a received mbuf");
+	off = e.off;
+	ZC_ASSERT(off == zc_rq_mbuf_off(rq, b[0]) && e.token != 0 && e.pad == 0, "entry");
 	v0 = xstat("rx_q0_rq_invalid");
-	ZC_ASSERT(zc_rq_post(rq, off + 1) == 0, "post");                 /* not a buffer start */
-	ZC_ASSERT(zc_rq_post(rq, off ^ (UINT64_C(0x7) << 48)) == 0, "post"); /* wrong area */
-	ZC_ASSERT(zc_rq_post(rq, (off & ~ZC_AREA_OFF_MASK) | (rq->area_len + 4096)) == 0,
+	ZC_ASSERT(zc_rq_post(rq, off + 1, e.token) == 0, "post");        /* not a buffer start */
+	ZC_ASSERT(zc_rq_post(rq, off ^ (UINT64_C(0x7) << 48), e.token) == 0, "post"); /* area */
+	ZC_ASSERT(zc_rq_post(rq, (off & ~ZC_AREA_OFF_MASK) | (rq->area_len + 4096), e.token) == 0,
 		  "post");                                                   /* out of range */
-	ZC_ASSERT(zc_rq_post(rq, 0) == 0, "post");                       /* all zero */
-	ZC_ASSERT(zc_rq_post(rq, off) == 0, "post");
+	ZC_ASSERT(zc_rq_post(rq, 0, 0) == 0, "post");                    /* all zero */
+	ZC_ASSERT(zc_rq_post(rq, off, e.token) == 0, "post");
 	rq->entries[(rq->tail - 1) & rq->mask].pad = 1;                  /* pad set */
 	/* Not owned: a duplicate, a buffer still in the pool, one freed by the app. */
-	ZC_ASSERT(zc_rq_post(rq, zc_rq_mbuf_off(rq, b[1])) == 0, "post");
-	ZC_ASSERT(zc_rq_post(rq, zc_rq_mbuf_off(rq, b[1])) == 0, "post");
+	ZC_ASSERT(zc_rq_mbuf_entry(rq, b[1], &e) == 0, "entry");
+	ZC_ASSERT(zc_rq_post(rq, e.off, e.token) == 0, "post");
+	ZC_ASSERT(zc_rq_post(rq, e.off, e.token) == 0, "post");
 	m = rte_pktmbuf_alloc(mp);
 	ZC_ASSERT(m != NULL, "alloc");
-	ZC_ASSERT(zc_rq_post(rq, zc_rq_mbuf_off(rq, m)) == 0, "post");
+	ZC_ASSERT(zc_rq_mbuf_entry(rq, m, &e) == -EINVAL, "an allocated mbuf has an entry");
+	ZC_ASSERT(zc_rq_post_mbuf(rq, m) == -EINVAL, "an allocated mbuf was posted");
+	ZC_ASSERT(zc_rq_post(rq, zc_rq_mbuf_off(rq, m), 1) == 0, "post");
+	ZC_ASSERT(zc_rq_mbuf_entry(rq, b[2], &e) == 0, "entry");
 	rte_pktmbuf_free(b[2]);
-	ZC_ASSERT(zc_rq_post(rq, zc_rq_mbuf_off(rq, b[2])) == 0, "post");
+	ZC_ASSERT(zc_rq_post(rq, e.off, e.token) == 0, "post");
+	/* Stale: held, but the token is not this delivery's (old, next, forged). */
+	ZC_ASSERT(zc_rq_mbuf_entry(rq, b[3], &e) == 0, "entry");
+	s0 = xstat("rx_q0_rq_stale");
+	ZC_ASSERT(zc_rq_post(rq, e.off, e.token - 1) == 0, "post");
+	ZC_ASSERT(zc_rq_post(rq, e.off, e.token + 1) == 0, "post");
+	ZC_ASSERT(zc_rq_post(rq, e.off, e.token | UINT32_C(0x80000000)) == 0, "post");
 	k0 = xstat("rx_q0_rq_not_owned");
 	rte_pktmbuf_free_bulk(a, traffic(a));
 	ZC_ASSERT(xstat("rx_q0_rq_invalid") - v0 == 5, "invalid %" PRIu64,
 		  xstat("rx_q0_rq_invalid") - v0);
 	ZC_ASSERT(xstat("rx_q0_rq_not_owned") - k0 == 3, "not owned %" PRIu64,
 		  xstat("rx_q0_rq_not_owned") - k0);
+	ZC_ASSERT(xstat("rx_q0_rq_stale") - s0 == 3, "stale %" PRIu64,
+		  xstat("rx_q0_rq_stale") - s0);
 	ZC_ASSERT(xstat("rx_q0_rq_refill") == BATCH + 1, "only b[1] used once: %" PRIu64,
 		  xstat("rx_q0_rq_refill"));
 	rte_pktmbuf_free(m);
@@ -187,7 +202,7 @@ test_refill(void)
 	for (n = 4; n < BATCH - 1 && zc_rq_free_count(rq) > 0; n++)
 		ZC_ASSERT(zc_rq_post_mbuf(rq, b[n]) == 0, "post %u", n);
 	for (i = 0; zc_rq_free_count(rq) > 0; i++)
-		ZC_ASSERT(zc_rq_post(rq, 0) == 0, "filler");
+		ZC_ASSERT(zc_rq_post(rq, 0, 0) == 0, "filler");
 	ZC_ASSERT(zc_rq_post_mbuf(rq, b[n]) == -ENOSPC, "post into a full ring");
 	ZC_ASSERT(xstat("rx_q0_rq_full") == 1, "rq_full %" PRIu64, xstat("rx_q0_rq_full"));
 	rte_pktmbuf_free_bulk(&b[n], BATCH - n);
@@ -210,7 +225,7 @@ test_refill(void)
 
 	/* Stop and close with entries pending and completions held: all come back. */
 	ZC_ASSERT(port_down("net_zcrx_rq") == 0, "port down");
-	ZC_ASSERT(zc_rq_post(rq, cpl[0].off) == -EPIPE, "post after close");
+	ZC_ASSERT(zc_rq_post_cpl(rq, &cpl[0]) == -EPIPE, "post after close");
 	for (i = 0; i < got; i++)
 		rte_pktmbuf_free(zc_pool_index_mbuf(mp, zc_pool_area_off_index(mp, cpl[i].off)));
 	rte_pktmbuf_free(b[0]);

@@ -139,7 +139,8 @@ struct zc_pool_stats {
 int zc_pool_stats_get(struct rte_mempool *mp, struct zc_pool_stats *stats);
 
 /**
- * Zero a pool's counters (inflight is derived, not reset).
+ * Zero a pool's counters (inflight is derived, not reset). Safe while lcores
+ * use the pool: later reads count from this point.
  *
  * @return
  *   0, or -EINVAL.

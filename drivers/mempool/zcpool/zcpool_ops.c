@@ -125,10 +125,10 @@ lcache_flush(struct zcpool *zp, struct zcpool_lcache *c)
 }
 
 /*
- * Tracked pools: a freed buffer becomes FREE, unless the kernel holds it (the
- * application returned it through a refill ring and freed it too): that one
- * stays out of the pool. Returns how many of objs may enter the pool, after
- * moving them to the front of tmp when some may not.
+ * Tracked pools: a freed buffer becomes FREE, unless the kernel holds it or is
+ * sending it (the application returned it through a refill ring or sent it, and
+ * freed it too): that one stays out of the pool. Returns how many of objs may
+ * enter the pool, after moving them to the front of tmp.
  */
 static __rte_noinline unsigned int
 track_release(struct zcpool *zp, void * const *objs, unsigned int n, void **tmp,
@@ -137,11 +137,7 @@ track_release(struct zcpool *zp, void * const *objs, unsigned int n, void **tmp,
 	unsigned int i, ok = 0;
 
 	for (i = 0; i < n; i++) {
-		uint8_t *st = &zp->buf_state[zcpool_mbuf_slot(zp, objs[i])];
-
-		if (unlikely(__atomic_exchange_n(st, ZCPOOL_BUF_FREE, __ATOMIC_ACQ_REL) ==
-			     ZCPOOL_BUF_KERNEL)) {
-			__atomic_store_n(st, ZCPOOL_BUF_KERNEL, __ATOMIC_RELAXED);
+		if (unlikely(!zcpool_buf_release(zp, zcpool_mbuf_slot(zp, objs[i])))) {
 			COUNT(zp, lcore, release_refused, 1);
 			continue;
 		}
@@ -572,8 +568,8 @@ zcpool_track(struct rte_mempool *mp)
 	zp = zcpool_of(mp);
 	if (zp->buf_state != NULL)
 		return 0;
-	zp->buf_state = rte_zmalloc_socket("zcpool_state", zp->nb_slots, RTE_CACHE_LINE_SIZE,
-					   mp->socket_id);
+	zp->buf_state = rte_zmalloc_socket("zcpool_state", zp->nb_slots * sizeof(*zp->buf_state),
+					   RTE_CACHE_LINE_SIZE, mp->socket_id);
 	return zp->buf_state != NULL ? 0 : -ENOMEM;
 }
 

@@ -72,7 +72,7 @@ struct zcpool {
 	uint32_t buf_hdr;           /* embedded mbufs: header bytes before the buffer. */
 	uint32_t nb_slots;
 	void **slot_obj;            /* Slot -> object; NULL for a hole. */
-	uint8_t *buf_state;         /* Per slot: enum zcpool_buf_state, when tracked. */
+	uint32_t *buf_state;        /* Per slot: ownership word (see below), when tracked. */
 	bool pinned;                /* Headers in host memory, buffers in the area. */
 	bool pktmbuf;               /* Objects are mbufs (buffer after the header). */
 	uint64_t span_off;          /* pinned: the span carved from the area. */
@@ -91,6 +91,8 @@ struct zcpool {
 
 	/* Non-EAL threads have no lcore cache: their counts are atomic. */
 	struct zcpool_counters any_stats;
+	/* zc_pool_stats_reset() records the sums here: owners never stop counting. */
+	struct zcpool_counters stats_base;
 	rte_spinlock_t steal_lock;  /* One stealer at a time. */
 
 	struct zcpool_lcache lcache[RTE_MAX_LCORE];
@@ -121,18 +123,190 @@ zcpool_buf_mbuf(const struct zcpool *zp, uint64_t off)
 }
 
 /*
- * Who holds each buffer, for pools whose buffers a PMD hands to the application
- * and takes back through a refill ring (see drivers/net/zcrx). Only buffers the
- * application holds from a receive (USER) may be returned through the ring, and a
- * buffer the kernel holds (KERNEL) never enters the pool: so a forged, duplicated
- * or stale return can never put one buffer in two places.
+ * Buffer ownership, for pools whose buffers a PMD hands to the application and
+ * takes back through a refill ring (see drivers/net/zcrx and zcpool_track()).
+ *
+ * Each buffer has one 32-bit word: its owner in the low two bits and, above
+ * them, the generation of its latest delivery to the application. Every delivery
+ * (a receive, or a transmit completion handed back) starts a new generation; the
+ * application names the delivery it returns by that generation (its token), so a
+ * forged, duplicated or stale return is refused even while the buffer is held
+ * again, as devmem TCP refuses stale tokens (io_uring zcrx's per-buffer count
+ * cannot tell a stale duplicate from a real return).
+ *
+ * The legal transitions; every other one is refused and the caller counts it:
+ *
+ *   from        to      function               by
+ *   FREE        KERNEL  zcpool_buf_to_kernel() fill from the pool       store (1)
+ *   KERNEL      USER    zcpool_buf_deliver()   receive, new generation  store (2)
+ *   KERNEL      FREE    zcpool_buf_reclaim()   socket teardown          store (2)
+ *   USER        KERNEL  zcpool_buf_return()    refill entry, token ok   CAS
+ *   USER        FREE    zcpool_buf_return()    ring drain, token ok     CAS
+ *   USER, FREE  TX      zcpool_buf_send()      transmit in place        CAS
+ *   TX          USER    zcpool_buf_sent()      completion handed back,  store (2)
+ *                                              new generation
+ *   TX          FREE    zcpool_buf_sent()      completion, last ref     store (2)
+ *   USER, FREE  FREE    zcpool_buf_release()   free into the pool       CAS
+ *
+ * (1) A buffer just dequeued is its taker's alone (the mempool contract).
+ * (2) A KERNEL or TX word is written only by the queue holding the buffer: every
+ *     CAS above refuses those two states, so a plain store cannot lose a race.
+ * A free of a buffer the kernel holds or is sending is refused (release_refused).
  */
 enum zcpool_buf_state {
 	ZCPOOL_BUF_FREE = 0,   /* In the pool, or allocated from it. */
 	ZCPOOL_BUF_KERNEL,     /* In a fill ring or being received. */
-	ZCPOOL_BUF_USER,       /* Delivered to the application by a receive. */
+	ZCPOOL_BUF_USER,       /* Delivered to the application. */
 	ZCPOOL_BUF_TX,         /* Being sent in place. */
 };
+
+#define ZCPOOL_BUF_STATE_MASK 3u
+#define ZCPOOL_BUF_GEN_SHIFT 2
+/** Largest token; tokens run from 1 to this, then wrap to 1 (0 names no delivery). */
+#define ZCPOOL_BUF_TOKEN_MAX (UINT32_MAX >> ZCPOOL_BUF_GEN_SHIFT)
+
+static inline enum zcpool_buf_state
+zcpool_word_state(uint32_t w)
+{
+	return (enum zcpool_buf_state)(w & ZCPOOL_BUF_STATE_MASK);
+}
+
+static inline uint32_t
+zcpool_word_token(uint32_t w)
+{
+	return w >> ZCPOOL_BUF_GEN_SHIFT;
+}
+
+static inline uint32_t
+zcpool_word(uint32_t token, enum zcpool_buf_state st)
+{
+	return token << ZCPOOL_BUF_GEN_SHIFT | st;
+}
+
+static inline uint32_t *
+zcpool_buf_word(const struct zcpool *zp, uint32_t slot)
+{
+	return &zp->buf_state[slot];
+}
+
+/* FREE -> KERNEL: a buffer taken from the pool for a fill ring. */
+static inline void
+zcpool_buf_to_kernel(const struct zcpool *zp, uint32_t slot)
+{
+	uint32_t *w = zcpool_buf_word(zp, slot);
+
+	__atomic_store_n(w, zcpool_word(zcpool_word_token(*w), ZCPOOL_BUF_KERNEL),
+			 __ATOMIC_RELAXED);
+}
+
+/* KERNEL -> FREE: a buffer the kernel gave back unused (socket teardown). */
+static inline void
+zcpool_buf_reclaim(const struct zcpool *zp, uint32_t slot)
+{
+	uint32_t *w = zcpool_buf_word(zp, slot);
+
+	__atomic_store_n(w, zcpool_word(zcpool_word_token(*w), ZCPOOL_BUF_FREE),
+			 __ATOMIC_RELAXED);
+}
+
+/* Next delivery's token: one more, wrapping past ZCPOOL_BUF_TOKEN_MAX to 1. */
+static inline uint32_t
+zcpool_next_token(uint32_t w)
+{
+	uint32_t t = (zcpool_word_token(w) + 1) & ZCPOOL_BUF_TOKEN_MAX;
+
+	return t + (t == 0);
+}
+
+/* KERNEL -> USER: a received buffer goes to the application. Returns its token. */
+static inline uint32_t
+zcpool_buf_deliver(const struct zcpool *zp, uint32_t slot)
+{
+	uint32_t *w = zcpool_buf_word(zp, slot);
+	uint32_t t = zcpool_next_token(*w);
+
+	__atomic_store_n(w, zcpool_word(t, ZCPOOL_BUF_USER), __ATOMIC_RELAXED);
+	return t;
+}
+
+/*
+ * USER -> to (KERNEL or FREE): the application returns delivery @token.
+ * On refusal, *seen is the word found (the caller tells "not the application's"
+ * from "stale token" by its state).
+ */
+static inline bool
+zcpool_buf_return(const struct zcpool *zp, uint32_t slot, uint32_t token,
+		  enum zcpool_buf_state to, uint32_t *seen)
+{
+	uint32_t want = zcpool_word(token, ZCPOOL_BUF_USER);
+
+	if (unlikely(token > ZCPOOL_BUF_TOKEN_MAX)) {
+		*seen = __atomic_load_n(zcpool_buf_word(zp, slot), __ATOMIC_RELAXED);
+		return false;
+	}
+	/* Acquire: the application's last use of the buffer before the kernel's. */
+	if (likely(__atomic_compare_exchange_n(zcpool_buf_word(zp, slot), &want,
+					       zcpool_word(token, to), false,
+					       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)))
+		return true;
+	*seen = want;
+	return false;
+}
+
+/* Move a word whose state is one of @from (a bit mask of states) to @to, keeping its token. */
+static inline bool
+zcpool_buf_move(const struct zcpool *zp, uint32_t slot, uint32_t from, enum zcpool_buf_state to)
+{
+	uint32_t *w = zcpool_buf_word(zp, slot);
+	uint32_t old = __atomic_load_n(w, __ATOMIC_RELAXED);
+
+	do {
+		if (unlikely((RTE_BIT32(zcpool_word_state(old)) & from) == 0))
+			return false;
+		if (zcpool_word_state(old) == to)
+			return true;   /* Nothing to write (a free of an allocated buffer). */
+	} while (unlikely(!__atomic_compare_exchange_n(w, &old,
+			zcpool_word(zcpool_word_token(old), to), false,
+			__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)));
+	return true;
+}
+
+#define ZCPOOL_BUF_APP (RTE_BIT32(ZCPOOL_BUF_USER) | RTE_BIT32(ZCPOOL_BUF_FREE))
+
+/* USER or FREE -> TX: the application sends the buffer in place. */
+static inline bool
+zcpool_buf_send(const struct zcpool *zp, uint32_t slot)
+{
+	return zcpool_buf_move(zp, slot, ZCPOOL_BUF_APP, ZCPOOL_BUF_TX);
+}
+
+/*
+ * TX -> USER (handed back, a new delivery: returns its token) or TX -> FREE
+ * (about to be freed, when the completion holds the last reference).
+ */
+static inline uint32_t
+zcpool_buf_sent(const struct zcpool *zp, uint32_t slot, enum zcpool_buf_state to)
+{
+	uint32_t *w = zcpool_buf_word(zp, slot);
+	uint32_t t = to == ZCPOOL_BUF_USER ? zcpool_next_token(*w) : zcpool_word_token(*w);
+
+	__atomic_store_n(w, zcpool_word(t, to), __ATOMIC_RELAXED);
+	return t;
+}
+
+/* USER or FREE -> FREE: a free; false (refused) when the kernel holds or sends it. */
+static inline bool
+zcpool_buf_release(const struct zcpool *zp, uint32_t slot)
+{
+	return zcpool_buf_move(zp, slot, ZCPOOL_BUF_APP, ZCPOOL_BUF_FREE);
+}
+
+/* Token of the delivery the application holds (meaningful while USER). */
+static inline uint32_t
+zcpool_buf_token(const struct zcpool *zp, uint32_t slot)
+{
+	return zcpool_word_token(__atomic_load_n(zcpool_buf_word(zp, slot), __ATOMIC_RELAXED));
+}
 
 /*
  * Start tracking buffer states (idempotent). Needs a pool without a DPDK mempool

@@ -30,37 +30,38 @@ zcpool_unregister(struct zcpool *zp)
 	rte_spinlock_unlock(&pools_lock);
 }
 
+#define ZCPOOL_COUNTERS(X) X(alloc_fast) X(alloc_slow) X(alloc_refill) X(alloc_empty) \
+	X(recycle_cached) X(recycle_cache_full) X(recycle_ring) X(release_refused)
+
 static void
 counters_add(struct zcpool_counters *sum, const struct zcpool_counters *c)
 {
-	sum->alloc_fast += __atomic_load_n(&c->alloc_fast, __ATOMIC_RELAXED);
-	sum->alloc_slow += __atomic_load_n(&c->alloc_slow, __ATOMIC_RELAXED);
-	sum->alloc_refill += __atomic_load_n(&c->alloc_refill, __ATOMIC_RELAXED);
-	sum->alloc_empty += __atomic_load_n(&c->alloc_empty, __ATOMIC_RELAXED);
-	sum->recycle_cached += __atomic_load_n(&c->recycle_cached, __ATOMIC_RELAXED);
-	sum->recycle_cache_full += __atomic_load_n(&c->recycle_cache_full, __ATOMIC_RELAXED);
-	sum->recycle_ring += __atomic_load_n(&c->recycle_ring, __ATOMIC_RELAXED);
-	sum->release_refused += __atomic_load_n(&c->release_refused, __ATOMIC_RELAXED);
+#define ZC_ADD(f) sum->f += __atomic_load_n(&c->f, __ATOMIC_RELAXED);
+	ZCPOOL_COUNTERS(ZC_ADD)
+#undef ZC_ADD
+}
+
+/* Sum of every lcore's counters. */
+static void
+counters_sum(const struct zcpool *zp, struct zcpool_counters *sum)
+{
+	unsigned int i;
+
+	memset(sum, 0, sizeof(*sum));
+	counters_add(sum, &zp->any_stats);
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		counters_add(sum, &zp->lcache[i].stats);
 }
 
 static void
 stats_read(const struct zcpool *zp, struct zc_pool_stats *stats)
 {
 	struct zcpool_counters sum;
-	unsigned int i;
 
-	memset(&sum, 0, sizeof(sum));
-	counters_add(&sum, &zp->any_stats);
-	for (i = 0; i < RTE_MAX_LCORE; i++)
-		counters_add(&sum, &zp->lcache[i].stats);
-	stats->alloc_fast = sum.alloc_fast;
-	stats->alloc_slow = sum.alloc_slow;
-	stats->alloc_refill = sum.alloc_refill;
-	stats->alloc_empty = sum.alloc_empty;
-	stats->recycle_cached = sum.recycle_cached;
-	stats->recycle_cache_full = sum.recycle_cache_full;
-	stats->recycle_ring = sum.recycle_ring;
-	stats->release_refused = sum.release_refused;
+	counters_sum(zp, &sum);
+#define ZC_SET(f) stats->f = sum.f - zp->stats_base.f;
+	ZCPOOL_COUNTERS(ZC_SET)
+#undef ZC_SET
 	stats->inflight = zcpool_held(zp->mp);
 }
 
@@ -73,18 +74,16 @@ zc_pool_stats_get(struct rte_mempool *mp, struct zc_pool_stats *stats)
 	return 0;
 }
 
+/*
+ * Lcores count without atomics while this runs: zeroing their counters could be
+ * undone by a store in flight. Remember the sums instead; reads subtract them.
+ */
 int
 zc_pool_stats_reset(struct rte_mempool *mp)
 {
-	struct zcpool *zp;
-	unsigned int i;
-
 	if (!zc_pool_is_zcpool(mp))
 		return -EINVAL;
-	zp = zcpool_of(mp);
-	memset(&zp->any_stats, 0, sizeof(zp->any_stats));
-	for (i = 0; i < RTE_MAX_LCORE; i++)
-		memset(&zp->lcache[i].stats, 0, sizeof(zp->lcache[i].stats));
+	counters_sum(zcpool_of(mp), &zcpool_of(mp)->stats_base);
 	return 0;
 }
 
@@ -101,7 +100,7 @@ zc_pool_census_get(struct rte_mempool *mp, struct zc_pool_census *census)
 	zp = zcpool_of(mp);
 	if (zp->buf_state != NULL)
 		for (i = 0; i < zp->nb_slots; i++)
-			by_state[__atomic_load_n(&zp->buf_state[i], __ATOMIC_RELAXED) & 3]++;
+			by_state[zcpool_word_state(__atomic_load_n(&zp->buf_state[i], __ATOMIC_RELAXED))]++;
 	RTE_BUILD_BUG_ON(ZCPOOL_BUF_TX != 3);
 	census->size = mp->size;
 	census->available = rte_mempool_avail_count(mp);

@@ -14,7 +14,8 @@
  * application keeps it as long as it likes, and gives it back by writing an entry
  * into the queue's refill ring. The PMD refills the AF_XDP fill ring from that
  * ring first (in batches, before taking buffers from the pool), validating every
- * entry: a bogus, duplicated or forged entry is skipped and counted, never used.
+ * entry: a bogus, duplicated, forged or stale entry is skipped and counted,
+ * never used.
  *
  * The ring is single-producer (one application thread per queue) and
  * single-consumer (the queue's receive path):
@@ -28,17 +29,34 @@
  *    one store per batch)                   (tail advances per post)
  * @endcode
  *
- * The producer writes entries, then publishes the tail with a store-release; the
- * PMD reads the tail with a load-acquire, then the entries, and publishes its
- * head once per batch with a store-release. head and tail live on separate cache
- * lines. Indexes are free-running 32-bit counters; the PMD clamps tail - head to
- * the ring size, so a corrupted tail cannot make it read past the ring.
+ * The producer writes entries, then publishes the tail with an atomic exchange
+ * (a store-release and a full barrier: see zc_rq_publish()); the PMD reads the
+ * tail with a load-acquire, then the entries, and publishes its head once per
+ * batch with a store-release. head and tail live on separate cache lines.
+ * Indexes are free-running 32-bit counters. An application may write entries
+ * itself in this layout, as io_uring applications do, and publish the tail with
+ * zc_rq_publish().
  *
- * Which buffers may be returned: only those the application holds from a receive
- * on this queue's area (delivered as mbufs by rte_eth_rx_burst() or as
- * completions by zc_rx_burst_cpl()), each once. A buffer given back this way must
+ * Which buffers may be returned: only those the application holds from a
+ * delivery on this queue's area (a receive, as mbufs from rte_eth_rx_burst() or
+ * as completions from zc_rx_burst_cpl(), or a transmit completion handed back by
+ * zc_tx_done_set()), each once. Every delivery of a buffer carries a new token,
+ * which the entry must echo: an entry whose buffer the application does not hold
+ * (freed, sent, returned already, never received) is refused as not owned, and
+ * one whose token is not the current delivery's (a stale or duplicated entry, or
+ * a forged one) is refused as stale, even while the buffer is held again. Refused
+ * entries are counted in the queue's xstats (rx_qN_rq_invalid, rx_qN_rq_not_owned,
+ * rx_qN_rq_stale) and leave their buffer where it was. A buffer given back must
  * not be touched, freed or sent afterwards; a free of it is refused by the pool.
- * A buffer the application freed, sent, or never received is refused by the PMD.
+ *
+ * Tokens protect against mistakes, not against a hostile thread of the same
+ * process: they are sequential per buffer, 30 bits, never 0.
+ *
+ * The PMD keeps its own copy of the head and never reads it back. A tail more
+ * than the ring size ahead of the head (or behind it) is corruption: the PMD
+ * counts it (rx_qN_rq_corrupt), takes every valid entry in the ring once (those
+ * the fill ring has no room for go back to the pool), and resumes with head =
+ * tail, so stale entries are never consumed again and no returned buffer is lost.
  *
  * The refill ring exists only for queues whose pool is a zcpool pool without a
  * DPDK mempool cache (zc_pktmbuf_pool_create(..., cache_size = 0, ...)): with a
@@ -56,19 +74,22 @@
 extern "C" {
 #endif
 
-/** A refill entry (16 bytes), the layout of io_uring's zcrx refill entry. */
+/**
+ * A refill entry (16 bytes), the layout of io_uring's zcrx refill entry with the
+ * delivery token where zcrx has a length it ignores.
+ */
 struct zc_rq_entry {
-	uint64_t off;  /**< 64-bit area offset of the buffer's start. */
-	uint32_t len;  /**< Ignored; zero. */
-	uint32_t pad;  /**< Must be zero, or the entry is refused. */
+	uint64_t off;    /**< 64-bit area offset of the buffer's start. */
+	uint32_t token;  /**< Token of the delivery being returned (zc_rx_cpl::token). */
+	uint32_t pad;    /**< Must be zero, or the entry is refused. */
 };
 
-/** A receive completion from zc_rx_burst_cpl(). */
+/** A receive completion from zc_rx_burst_cpl() (16 bytes). */
 struct zc_rx_cpl {
 	uint64_t off;      /**< 64-bit area offset of the buffer's start. */
-	uint32_t len;      /**< Packet length. */
+	uint32_t token;    /**< Token to echo in the refill entry returning it. */
+	uint16_t len;      /**< Packet length. */
 	uint16_t data_off; /**< Packet data starts at off + data_off. */
-	uint16_t pad;
 };
 
 /** A queue's refill ring. Fields marked "PMD" are read-only for applications. */
@@ -148,24 +169,54 @@ typedef void (*zc_tx_done_t)(struct rte_mbuf **pkts, uint16_t n, void *arg);
  */
 int zc_tx_done_set(uint16_t port_id, uint16_t queue_id, zc_tx_done_t cb, void *arg);
 
-/** Free entries of a refill ring (producer side). */
+/** Free entries of a refill ring (producer side): 0 while its indexes are corrupt. */
 static inline uint32_t
 zc_rq_free_count(const struct zc_rq *rq)
 {
 	/* Read the head before reusing the slots it frees. */
-	return rq->size - (rq->tail - __atomic_load_n(&rq->head, __ATOMIC_ACQUIRE));
+	uint32_t pending = rq->tail - __atomic_load_n(&rq->head, __ATOMIC_ACQUIRE);
+
+	return pending < rq->size ? rq->size - pending : 0;
 }
 
 /**
- * Post up to n buffers, by area offset, in one publication.
+ * @internal Called by the post functions when the queue went away while they
+ * published: takes back entries the PMD's final drain did not see.
+ * @return
+ *   @p n if the drain took the entries, 0 if they were withdrawn.
+ */
+unsigned int zc_rq_post_detached(struct zc_rq *rq, uint32_t tail, unsigned int n);
+
+/**
+ * Publish n entries the producer wrote from index @p tail (its current tail) on.
+ * The exchange is a full barrier: either the PMD's drain when the queue goes
+ * away reads the new tail, or this thread sees detached and withdraws the
+ * entries that drain missed.
  *
  * @return
- *   The number posted (those at the front of off[]); the rest stay the caller's
- *   (free their mbufs). 0 and a count in rq->full when the ring is full; 0 when the
+ *   @p n, or 0 when the queue went away first: then the entries' buffers are
+ *   still the caller's.
+ */
+static inline unsigned int
+zc_rq_publish(struct zc_rq *rq, uint32_t tail, unsigned int n)
+{
+	/* Publish the entries before the tail. */
+	__atomic_exchange_n(&rq->tail, tail + n, __ATOMIC_SEQ_CST);
+	if (unlikely(__atomic_load_n(&rq->detached, __ATOMIC_SEQ_CST)))
+		return zc_rq_post_detached(rq, tail, n);
+	return n;
+}
+
+/**
+ * Post up to n refill entries in one publication (pad is written as zero).
+ *
+ * @return
+ *   The number posted (those at the front of e[]); the buffers of the rest stay
+ *   the caller's. 0 and a count in rq->full when the ring is full; 0 when the
  *   queue is gone.
  */
 static inline unsigned int
-zc_rq_post_bulk(struct zc_rq *rq, const uint64_t *off, unsigned int n)
+zc_rq_post_bulk(struct zc_rq *rq, const struct zc_rq_entry *e, unsigned int n)
 {
 	uint32_t tail = rq->tail, i;
 
@@ -177,31 +228,68 @@ zc_rq_post_bulk(struct zc_rq *rq, const uint64_t *off, unsigned int n)
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		struct zc_rq_entry *e = &rq->entries[(tail + i) & rq->mask];
+		struct zc_rq_entry *d = &rq->entries[(tail + i) & rq->mask];
 
-		e->off = off[i];
-		e->len = 0;
-		e->pad = 0;
+		d->off = e[i].off;
+		d->token = e[i].token;
+		d->pad = 0;
 	}
-	/* Publish the entries before the tail. */
-	__atomic_store_n(&rq->tail, tail + n, __ATOMIC_RELEASE);
-	return n;
+	return zc_rq_publish(rq, tail, n);
 }
 
 /**
- * Post one buffer by area offset.
+ * Post one buffer by area offset and delivery token.
  *
  * @return
  *   0, -ENOSPC when the ring is full (counted in rq->full), -EPIPE when the queue
  *   is gone. On error the buffer stays the caller's.
  */
 static inline int
-zc_rq_post(struct zc_rq *rq, uint64_t off)
+zc_rq_post(struct zc_rq *rq, uint64_t off, uint32_t token)
 {
-	if (zc_rq_post_bulk(rq, &off, 1) == 1)
+	const struct zc_rq_entry e = { .off = off, .token = token };
+
+	if (zc_rq_post_bulk(rq, &e, 1) == 1)
 		return 0;
 	return __atomic_load_n(&rq->detached, __ATOMIC_RELAXED) ? -EPIPE : -ENOSPC;
 }
+
+/**
+ * Return a completion's buffer (zc_rx_burst_cpl()) through the refill ring.
+ *
+ * @return
+ *   As zc_rq_post().
+ */
+static inline int
+zc_rq_post_cpl(struct zc_rq *rq, const struct zc_rx_cpl *c)
+{
+	return zc_rq_post(rq, c->off, c->token);
+}
+
+/**
+ * The refill entry that returns a received mbuf's buffer (its area offset and
+ * the token of its current delivery), for applications that batch entries.
+ *
+ * @return
+ *   0; -EINVAL if @p m is not a single-segment mbuf with one reference of the
+ *   queue's pool, held by the application from a delivery.
+ */
+int zc_rq_mbuf_entry(const struct zc_rq *rq, const struct rte_mbuf *m, struct zc_rq_entry *e);
+
+/**
+ * Return received mbufs' buffers through the refill ring, in one publication.
+ *
+ * Posts the mbufs at the front of @p pkts that are single-segment, hold one
+ * reference and belong to the pool of the ring's queue, each with the token of
+ * its current delivery; stops at the first that does not, or when the ring is
+ * full (counted in rq->full). After success neither a posted mbuf nor its buffer
+ * may be used.
+ *
+ * @return
+ *   The number posted; the rest are still the caller's (to free, or to post
+ *   elsewhere). 0 when the queue is gone.
+ */
+unsigned int zc_rq_post_mbufs(struct zc_rq *rq, struct rte_mbuf * const *pkts, unsigned int n);
 
 /**
  * 64-bit area offset of a received mbuf's buffer, in O(1).
@@ -220,24 +308,14 @@ zc_rq_mbuf_off(const struct zc_rq *rq, const struct rte_mbuf *m)
 }
 
 /**
- * Return a received mbuf's buffer through the refill ring.
- *
- * The mbuf must be a single segment holding one reference, as received. After
- * success neither the mbuf nor its buffer may be used.
+ * Return one received mbuf's buffer through the refill ring.
  *
  * @return
- *   0; -ENOSPC (ring full), -EPIPE (queue gone) or -EINVAL (not a buffer of this
- *   area, chained or shared): then the mbuf is still the caller's to free.
+ *   0; -ENOSPC (ring full), -EPIPE (queue gone) or -EINVAL (not a buffer of the
+ *   queue's pool held from a delivery, chained or shared): then the mbuf is
+ *   still the caller's to free.
  */
-static inline int
-zc_rq_post_mbuf(struct zc_rq *rq, struct rte_mbuf *m)
-{
-	uint64_t off = zc_rq_mbuf_off(rq, m);
-
-	if (unlikely(off == UINT64_MAX || m->next != NULL || rte_mbuf_refcnt_read(m) != 1))
-		return -EINVAL;
-	return zc_rq_post(rq, off);
-}
+int zc_rq_post_mbuf(struct zc_rq *rq, struct rte_mbuf *m);
 
 #ifdef __cplusplus
 }

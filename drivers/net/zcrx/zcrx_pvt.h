@@ -71,6 +71,8 @@ struct zcrx_rxq_stats {
 	uint64_t rq_refill;       /* Fill-ring buffers taken from the refill ring. */
 	uint64_t rq_invalid;      /* Refill entries naming no buffer of the queue. */
 	uint64_t rq_not_owned;    /* Refill entries for buffers the app did not hold. */
+	uint64_t rq_stale;        /* Refill entries with another delivery's token. */
+	uint64_t rq_corrupt;      /* Refills that found the ring's indexes corrupt. */
 };
 
 struct zcrx_txq_stats {
@@ -203,14 +205,6 @@ void zcrx_rq_detach(struct zcrx_rxq *rxq);
 unsigned int zcrx_rq_refill(struct zcrx_rxq *rxq, unsigned int n);
 uint16_t zcrx_rx_cpl(struct zcrx_rxq *rxq, struct zc_rx_cpl *cpl, uint16_t n);
 uint32_t zcrx_rq_full_count(const struct zcrx_rxq *rxq);
-
-/* Record who holds a buffer of a tracked pool (no-op otherwise). */
-static inline void
-zcrx_buf_state(const struct zcpool *zp, const struct rte_mbuf *m, enum zcpool_buf_state st)
-{
-	if (zp->buf_state != NULL)
-		__atomic_store_n(&zp->buf_state[zcpool_mbuf_slot(zp, m)], st, __ATOMIC_RELAXED);
-}
 
 /* Counters (zcrx_stats.c). */
 int zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);

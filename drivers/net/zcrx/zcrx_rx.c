@@ -40,7 +40,8 @@ zcrx_fill(struct zcrx_rxq *rxq, unsigned int n)
 		}
 		xsk_ring_prod__reserve(&rxq->fq, b, &idx);
 		for (i = 0; i < b; i++) {
-			zcrx_buf_state(zp, bufs[i], ZCPOOL_BUF_KERNEL);
+			if (zp->buf_state != NULL)
+				zcpool_buf_to_kernel(zp, zcpool_mbuf_slot(zp, bufs[i]));
 			*xsk_ring_prod__fill_addr(&rxq->fq, idx + i) =
 				zcrx_mbuf_addr(&rxq->frames, bufs[i]);
 		}
@@ -171,8 +172,12 @@ zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		n = rx_copy(rxq, pkts, n);
 		bytes = n != 0 ? bytes : 0;
 	} else {
+		const struct zcpool *zp = rxq->frames.zp;
+
+		/* After the refill above: no entry can name a buffer of this burst. */
 		for (i = 0; i < n; i++) {
-			zcrx_buf_state(rxq->frames.zp, pkts[i], ZCPOOL_BUF_USER);
+			if (zp->buf_state != NULL)
+				zcpool_buf_deliver(zp, zcpool_mbuf_slot(zp, pkts[i]));
 			rx_finish(rxq, pkts[i]);
 		}
 	}
@@ -195,22 +200,21 @@ zcrx_rx_cpl(struct zcrx_rxq *rxq, struct zc_rx_cpl *cpl, uint16_t nb)
 		rx_idle(rxq);
 		return 0;
 	}
+	/* Refill first: the buffers of this burst are still the kernel's. */
+	rxq->in_kernel -= n;
+	zcrx_fill(rxq, n);
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rxq->rx, idx + i);
 		uint64_t off = xsk_umem__extract_addr(d->addr) - rxq->frames.delta;
 
-		if (zp->buf_state != NULL)
-			__atomic_store_n(&zp->buf_state[zcpool_off_slot(zp, off)],
-					 ZCPOOL_BUF_USER, __ATOMIC_RELAXED);
 		cpl[i].off = zc_area_off_make(area_id, off);
+		cpl[i].token = zp->buf_state != NULL ?
+			zcpool_buf_deliver(zp, zcpool_off_slot(zp, off)) : 0;
 		cpl[i].len = d->len;
 		cpl[i].data_off = xsk_umem__extract_offset(d->addr);
-		cpl[i].pad = 0;
 		bytes += d->len;
 	}
 	xsk_ring_cons__release(&rxq->rx, n);
-	rxq->in_kernel -= n;
-	zcrx_fill(rxq, n);
 	rxq->stats.pkts += n;
 	rxq->stats.bytes += bytes;
 	return n;

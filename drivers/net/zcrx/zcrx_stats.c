@@ -25,6 +25,8 @@ static const struct zcrx_xstat rx_xstats[] = {
 	{ "rq_refill", offsetof(struct zcrx_rxq, stats.rq_refill) },
 	{ "rq_invalid", offsetof(struct zcrx_rxq, stats.rq_invalid) },
 	{ "rq_not_owned", offsetof(struct zcrx_rxq, stats.rq_not_owned) },
+	{ "rq_stale", offsetof(struct zcrx_rxq, stats.rq_stale) },
+	{ "rq_corrupt", offsetof(struct zcrx_rxq, stats.rq_corrupt) },
 };
 
 static const struct zcrx_xstat tx_xstats[] = {

@@ -46,18 +46,6 @@ tx_pool(struct zcrx_txq *txq, const struct rte_mbuf *m)
 	return tx_pool_lookup(txq, m->pool);
 }
 
-/* Mark a tracked buffer as being sent, unless the kernel already holds it. */
-static inline bool
-tx_take(const struct zcpool *zp, uint64_t off)
-{
-	uint8_t *st = &zp->buf_state[zcpool_off_slot(zp, off)];
-
-	if (__atomic_exchange_n(st, ZCPOOL_BUF_TX, __ATOMIC_ACQ_REL) != ZCPOOL_BUF_KERNEL)
-		return true;
-	__atomic_store_n(st, ZCPOOL_BUF_KERNEL, __ATOMIC_RELAXED);
-	return false;
-}
-
 /*
  * Completed frames go back to their pool, or, when the application asked for
  * them (zc_tx_done_set()), to its callback in batches, owned by it again.
@@ -76,13 +64,19 @@ tx_complete(struct zcrx_txq *txq, zc_tx_done_t cb)
 	for (i = 0; i < n; i++) {
 		uint64_t a = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(&txq->cq, idx + i));
 		struct rte_mbuf *m = zcrx_umem_addr_mbuf(u, a);
-
+		const struct zcpool *zp = zcpool_of(m->pool);
 		/* Frames of a copying queue's private pool were never the application's. */
-		if (cb == NULL || (rxq->copy && m->pool == rxq->frames.mp)) {
+		bool give = cb != NULL && !(rxq->copy && m->pool == rxq->frames.mp);
+
+		/* A reference the application kept makes it the application's again. */
+		if (zp->buf_state != NULL)
+			zcpool_buf_sent(zp, zcpool_mbuf_slot(zp, m),
+					give || rte_mbuf_refcnt_read(m) > 1 ?
+					ZCPOOL_BUF_USER : ZCPOOL_BUF_FREE);
+		if (!give) {
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		zcrx_buf_state(zcpool_of(m->pool), m, ZCPOOL_BUF_USER);
 		txq->stats.handed_back++;
 		done[k++] = m;
 		if (k == RTE_DIM(done)) {
@@ -132,6 +126,9 @@ tx_copy(struct zcrx_txq *txq, struct rte_mbuf *m)
 		txq->stats.drop_nobuf++;
 		return NULL;
 	}
+	/* Just dequeued, so ours: this cannot be refused. */
+	if (f->zp->buf_state != NULL)
+		zcpool_buf_send(f->zp, zcpool_mbuf_slot(f->zp, frame));
 	frame->data_off = RTE_PKTMBUF_HEADROOM;
 	frame->data_len = m->pkt_len;
 	frame->pkt_len = m->pkt_len;
@@ -175,8 +172,9 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			if (out == NULL)
 				continue;
 			off = (char *)out->buf_addr - (char *)u->area->addr;
-		} else if (unlikely(zp->buf_state != NULL) && !tx_take(zp, off)) {
-			/* Already returned through the refill ring: not the app's to send. */
+		} else if (unlikely(zp->buf_state != NULL) &&
+			   !zcpool_buf_send(zp, zcpool_off_slot(zp, off))) {
+			/* Returned through the refill ring or being sent: not the app's to send. */
 			txq->stats.not_owned++;
 			continue;
 		} else {

@@ -318,7 +318,8 @@ release_frame(struct zcrx_rxq *rxq, uint64_t addr)
 {
 	struct rte_mbuf *m = zcrx_addr_mbuf(&rxq->frames, addr);
 
-	zcrx_buf_state(rxq->frames.zp, m, ZCPOOL_BUF_FREE);
+	if (rxq->frames.zp->buf_state != NULL)
+		zcpool_buf_reclaim(rxq->frames.zp, zcpool_mbuf_slot(rxq->frames.zp, m));
 	rte_mbuf_raw_free(m);
 	rxq->in_kernel--;
 }
