@@ -28,6 +28,7 @@
 #include <zc_area.h>
 
 #include "zc_test.h"
+#include "zc_test_pool.h"
 #include "zc_test_vdev.h"
 
 #define DMABUF_LEN (1u << 20)
@@ -174,7 +175,7 @@ test_reject_not_dmabuf(void)
 	close(pipefd[1]);
 	close(nullfd);
 	ZC_ASSERT(nb_open_fds() == fds, "descriptors leaked: %d -> %d", fds, nb_open_fds());
-	ZC_ASSERT(zc_area_find("db_memfd") == NULL && zc_area_find("db_file") == NULL,
+	ZC_ASSERT(area_named("db_memfd") == NULL && area_named("db_file") == NULL,
 		  "failed creations published an area");
 	return 0;
 }
@@ -259,7 +260,7 @@ test_dmabuf_create(void)
 	ZC_ASSERT(info.addr != NULL && info.addr == zc_area_addr(a), "addr");
 	ZC_ASSERT(info.page_sz == (size_t)sysconf(_SC_PAGESIZE), "page_sz %zu", info.page_sz);
 	ZC_ASSERT(info.refcnt == 1 && info.nb_devices == 0, "refcnt %u", info.refcnt);
-	ZC_ASSERT(zc_area_lookup(id) == a && zc_area_find("db_pos") == a, "lookups");
+	ZC_ASSERT(area_with_id(id) == a && area_named("db_pos") == a, "lookups");
 
 	/* Write through the area, read back through it and through our own mapping. */
 	mem = info.addr;
@@ -286,7 +287,7 @@ test_dmabuf_create(void)
 		  "an IOVA without runs");
 
 	zc_area_put(a);
-	ZC_ASSERT(zc_area_lookup(id) == NULL, "released");
+	ZC_ASSERT(area_with_id(id) == NULL, "released");
 	ZC_ASSERT(nb_open_fds() == fds, "descriptors leaked: %d -> %d", fds, nb_open_fds());
 	return 0;
 }
@@ -344,9 +345,9 @@ test_dmabuf_bind(void)
 	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.nb_devices == 1 && info.refcnt == 2,
 		  "devices %u refcnt %u", info.nb_devices, info.refcnt);
 	zc_area_put(a);
-	ZC_ASSERT(zc_area_lookup(id) == a, "binding keeps the area");
+	ZC_ASSERT(area_with_id(id) == a, "binding keeps the area");
 	ZC_ASSERT(zc_area_unbind(a, dev) == 0, "unbind");
-	ZC_ASSERT(zc_area_lookup(id) == NULL, "released at the last unbind");
+	ZC_ASSERT(area_with_id(id) == NULL, "released at the last unbind");
 	return 0;
 }
 

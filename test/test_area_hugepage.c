@@ -63,7 +63,9 @@ test_first_id_is_one(void)
 	ZC_ASSERT(b != NULL, "create: %s", rte_strerror(rte_errno));
 	ZC_ASSERT(zc_area_id(b) != 0 && zc_area_id(b) != zc_area_id(a), "second id %u",
 		  zc_area_id(b));
-	ZC_ASSERT(zc_area_lookup(0) == NULL, "id 0 must never name an area");
+	rte_errno = 0;
+	ZC_ASSERT(zc_area_get_by_id(0) == NULL && rte_errno == ENOENT,
+		  "id 0 must never name an area");
 	zc_area_put(a);
 	zc_area_put(b);
 	ZC_ASSERT(nb_areas() == 0, "%u areas left", nb_areas());
@@ -76,7 +78,7 @@ test_create_info_lookup(void)
 	const size_t req = 3 * MB + 5;
 	unsigned int mz_before = nb_memzones();
 	struct zc_area_info info;
-	struct zc_area *a;
+	struct zc_area *a, *b;
 	size_t pg;
 
 	a = zc_area_create_hugepage("hp_info", req, (int)rte_socket_id());
@@ -107,21 +109,34 @@ test_create_info_lookup(void)
 	memset(info.addr, 0xa5, info.len);
 	ZC_ASSERT(((volatile uint8_t *)info.addr)[info.len - 1] == 0xa5, "memory readback");
 
-	ZC_ASSERT(zc_area_lookup(info.id) == a, "lookup by id");
-	ZC_ASSERT(zc_area_find("hp_info") == a, "find by name");
+	/* Lookups return the area with a reference of their own. */
+	b = zc_area_get_by_id(info.id);
+	ZC_ASSERT(b == a, "lookup by id: %p", (void *)b);
+	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.refcnt == 2, "refcnt %u", info.refcnt);
+	zc_area_put(b);
+	b = zc_area_get_by_name("hp_info");
+	ZC_ASSERT(b == a, "lookup by name: %p", (void *)b);
+	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.refcnt == 2, "refcnt %u", info.refcnt);
+	zc_area_put(b);
+	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.refcnt == 1, "refcnt %u", info.refcnt);
 	rte_errno = 0;
-	ZC_ASSERT(zc_area_find("hp_nope") == NULL && rte_errno == ENOENT, "find unknown: %d",
+	ZC_ASSERT(zc_area_get_by_name("hp_nope") == NULL && rte_errno == ENOENT,
+		  "unknown name: %d", rte_errno);
+	rte_errno = 0;
+	ZC_ASSERT(zc_area_get_by_name(NULL) == NULL && rte_errno == ENOENT, "NULL name: %d",
 		  rte_errno);
 	rte_errno = 0;
-	ZC_ASSERT(zc_area_find(NULL) == NULL && rte_errno == ENOENT, "find NULL: %d", rte_errno);
-	ZC_ASSERT(zc_area_lookup(ZC_AREA_MAX + 1) == NULL, "lookup past ZC_AREA_MAX");
-	ZC_ASSERT(zc_area_lookup(UINT16_MAX) == NULL, "lookup 65535");
+	ZC_ASSERT(zc_area_get_by_id(ZC_AREA_MAX + 1) == NULL && rte_errno == ENOENT,
+		  "id past ZC_AREA_MAX: %d", rte_errno);
+	rte_errno = 0;
+	ZC_ASSERT(zc_area_get_by_id(UINT16_MAX) == NULL && rte_errno == ENOENT, "id 65535: %d",
+		  rte_errno);
 	ZC_ASSERT(zc_area_info_get(NULL, &info) == -EINVAL, "info_get(NULL)");
 	ZC_ASSERT(zc_area_info_get(a, NULL) == -EINVAL, "info_get(area, NULL)");
 
 	zc_area_put(a);
-	ZC_ASSERT(zc_area_lookup(info.id) == NULL, "released area still found by id");
-	ZC_ASSERT(zc_area_find("hp_info") == NULL, "released area still found by name");
+	ZC_ASSERT(area_with_id(info.id) == NULL, "released area still found by id");
+	ZC_ASSERT(area_named("hp_info") == NULL, "released area still found by name");
 	ZC_ASSERT(nb_memzones() == mz_before, "memzone not freed: %u -> %u", mz_before,
 		  nb_memzones());
 	zc_area_put(NULL); /* accepted and ignored */
@@ -187,7 +202,7 @@ test_refcount(void)
 {
 	unsigned int mz_before = nb_memzones();
 	struct zc_area_info info;
-	struct zc_area *a = zc_area_create_hugepage("hp_ref", 64 * 1024, SOCKET_ID_ANY);
+	struct zc_area *a = zc_area_create_hugepage("hp_ref", 64 * 1024, SOCKET_ID_ANY), *b;
 	uint16_t id;
 
 	ZC_ASSERT(a != NULL, "create: %s", rte_strerror(rte_errno));
@@ -198,11 +213,17 @@ test_refcount(void)
 	zc_area_put(a);
 	zc_area_put(a);
 	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.refcnt == 1, "refcnt %u", info.refcnt);
-	ZC_ASSERT(zc_area_lookup(id) == a, "alive with one reference");
+	ZC_ASSERT(area_with_id(id) == a, "alive with one reference");
 	ZC_ASSERT(nb_memzones() == mz_before + 1, "memory held");
+	/* A lookup's reference holds the area like any other, and can be the last. */
+	b = zc_area_get_by_name("hp_ref");
+	ZC_ASSERT(b == a, "lookup: %p", (void *)b);
 	zc_area_put(a);
-	ZC_ASSERT(zc_area_lookup(id) == NULL, "last put releases");
-	ZC_ASSERT(zc_area_find("hp_ref") == NULL, "last put unpublishes the name");
+	ZC_ASSERT(area_with_id(id) == b && nb_memzones() == mz_before + 1,
+		  "released under a lookup's reference");
+	zc_area_put(b);
+	ZC_ASSERT(area_with_id(id) == NULL, "last put releases");
+	ZC_ASSERT(area_named("hp_ref") == NULL, "last put unpublishes the name");
 	ZC_ASSERT(nb_memzones() == mz_before, "last put frees the memory");
 	/* The name is free again. */
 	a = zc_area_create_hugepage("hp_ref", 64 * 1024, SOCKET_ID_ANY);
@@ -227,9 +248,9 @@ test_ids_unique(void)
 	for (i = 0; i < RTE_DIM(a); i++) {
 		ZC_ASSERT(zc_area_id(a[i]) >= 1 && zc_area_id(a[i]) <= ZC_AREA_MAX, "id %u",
 			  zc_area_id(a[i]));
-		ZC_ASSERT(zc_area_lookup(zc_area_id(a[i])) == a[i], "lookup %u", i);
+		ZC_ASSERT(area_with_id(zc_area_id(a[i])) == a[i], "lookup %u", i);
 		snprintf(name, sizeof(name), "hp_id%u", i);
-		ZC_ASSERT(zc_area_find(name) == a[i], "find %s", name);
+		ZC_ASSERT(area_named(name) == a[i], "find %s", name);
 		for (j = 0; j < i; j++)
 			ZC_ASSERT(zc_area_id(a[i]) != zc_area_id(a[j]), "areas %u and %u share id %u",
 				  i, j, zc_area_id(a[i]));
@@ -238,7 +259,7 @@ test_ids_unique(void)
 	for (i = 0; i < RTE_DIM(a); i += 2)
 		zc_area_put(a[i]);
 	for (i = 1; i < RTE_DIM(a); i += 2)
-		ZC_ASSERT(zc_area_lookup(zc_area_id(a[i])) == a[i], "survivor %u", i);
+		ZC_ASSERT(area_with_id(zc_area_id(a[i])) == a[i], "survivor %u", i);
 	/* New areas never take a live id. */
 	for (i = 0; i < RTE_DIM(a); i += 2) {
 		snprintf(name, sizeof(name), "hp_idb%u", i);
@@ -324,7 +345,7 @@ test_duplicate_name(void)
 	b = zc_area_create_hugepage("hp_dup", 8192, SOCKET_ID_ANY);
 	ZC_ASSERT(b == NULL && rte_errno == EEXIST, "duplicate name: %p errno %d", (void *)b,
 		  rte_errno);
-	ZC_ASSERT(zc_area_find("hp_dup") == a, "the first area keeps the name");
+	ZC_ASSERT(area_named("hp_dup") == a, "the first area keeps the name");
 	ZC_ASSERT(nb_memzones() == mz_before + 1, "memzones %u -> %u", mz_before, nb_memzones());
 	zc_area_put(a);
 	ZC_ASSERT(nb_memzones() == mz_before, "failed creations leaked memzones: %u -> %u",
@@ -348,7 +369,7 @@ test_name_max_length(void)
 		  rte_strerror(rte_errno));
 	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && strcmp(info.name, name) == 0,
 		  "name kept whole: %s", info.name);
-	ZC_ASSERT(zc_area_find(name) == a, "find by the long name");
+	ZC_ASSERT(area_named(name) == a, "find by the long name");
 	zc_area_put(a);
 	return 0;
 }
@@ -471,15 +492,15 @@ test_carve_holds_reference(void)
 	ZC_ASSERT(zc_area_carve(a, 4096, 0, &off1) == 0, "carve 1");
 	ZC_ASSERT(zc_area_carve(a, 4096, 0, &off2) == 0, "carve 2");
 	zc_area_put(a); /* the creator goes away */
-	ZC_ASSERT(zc_area_lookup(id) == a, "spans keep the area alive");
+	ZC_ASSERT(area_with_id(id) == a, "spans keep the area alive");
 	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.refcnt == 2, "refcnt %u", info.refcnt);
 	p = (char *)zc_area_addr(a) + off1;
 	memset(p, 0x5a, 4096); /* memory still valid */
 	ZC_ASSERT(nb_memzones() == mz_before + 1, "memory kept");
 	ZC_ASSERT(zc_area_uncarve(a, off1) == 0, "uncarve 1");
-	ZC_ASSERT(zc_area_lookup(id) == a, "one span left keeps the area");
+	ZC_ASSERT(area_with_id(id) == a, "one span left keeps the area");
 	ZC_ASSERT(zc_area_uncarve(a, off2) == 0, "uncarve 2");
-	ZC_ASSERT(zc_area_lookup(id) == NULL, "last uncarve releases the area");
+	ZC_ASSERT(area_with_id(id) == NULL, "last uncarve releases the area");
 	ZC_ASSERT(nb_memzones() == mz_before, "memory freed at the last uncarve");
 	return 0;
 }
@@ -566,8 +587,9 @@ walk_collect(const struct zc_area *area, void *arg)
 	struct walk_arg *w = arg;
 	struct zc_area_info info;
 
-	/* Getters work from inside the walk. */
-	if (zc_area_info_get(area, &info) != 0 || info.id != zc_area_id(area))
+	/* Getters and lookups work from inside the walk (it holds no lock). */
+	if (zc_area_info_get(area, &info) != 0 || info.id != zc_area_id(area) ||
+	    area_named(info.name) != area)
 		return -1000;
 	if (w->n < RTE_DIM(w->ids))
 		w->ids[w->n] = zc_area_id(area);
@@ -640,7 +662,7 @@ concurrent_worker(void *arg)
 			continue;
 		}
 		id = zc_area_id(a);
-		if (zc_area_lookup(id) != a || zc_area_find(name) != a)
+		if (area_with_id(id) != a || area_named(name) != a)
 			__atomic_fetch_add(&conc_errors, 1, __ATOMIC_RELAXED);
 		zc_area_get(shared_area);
 		for (unsigned int k = 0; k < RTE_DIM(off); k++)
@@ -650,9 +672,11 @@ concurrent_worker(void *arg)
 			if (zc_area_uncarve(shared_area, off[k]) != 0)
 				__atomic_fetch_add(&conc_errors, 1, __ATOMIC_RELAXED);
 		zc_area_put(shared_area);
+		/*
+		 * Not checked here that it is gone after this put: the other lcore's
+		 * lookup may hold it for a moment (test_refcount checks that alone).
+		 */
 		zc_area_put(a);
-		if (zc_area_lookup(id) == a && zc_area_find(name) == a)
-			__atomic_fetch_add(&conc_errors, 1, __ATOMIC_RELAXED);
 	}
 	return 0;
 }

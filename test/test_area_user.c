@@ -25,6 +25,7 @@
 #include <zc_area.h>
 
 #include "zc_test.h"
+#include "zc_test_pool.h"
 #include "zc_test_vdev.h"
 
 #define MB (UINT64_C(1) << 20)
@@ -95,7 +96,7 @@ test_create_basic(void)
 	ZC_ASSERT(info.socket_id == SOCKET_ID_ANY, "socket %d", info.socket_id);
 	ZC_ASSERT(info.refcnt == 1 && info.nb_devices == 0 && info.carved == 0,
 		  "refcnt %u devices %u carved %zu", info.refcnt, info.nb_devices, info.carved);
-	ZC_ASSERT(zc_area_lookup(info.id) == a && zc_area_find("u_basic") == a, "lookups");
+	ZC_ASSERT(area_with_id(info.id) == a && area_named("u_basic") == a, "lookups");
 	/* The memory is now EAL external memory. */
 	ZC_ASSERT(rte_mem_virt2memseg_list(mem) != NULL, "not registered with EAL");
 	ZC_ASSERT(rte_mem_virt2memseg_list(mem + len - 1) != NULL, "end not registered");
@@ -118,7 +119,7 @@ test_create_basic(void)
 	ZC_ASSERT(zc_area_iova(a, 0, 0) == RTE_BAD_IOVA, "zero length");
 	memset(mem, 0x11, len);
 	zc_area_put(a);
-	ZC_ASSERT(zc_area_find("u_basic") == NULL, "released");
+	ZC_ASSERT(area_named("u_basic") == NULL, "released");
 	munmap(mem, len);
 	if (zc_test_huge == false)
 		ZC_ASSERT(rte_eal_iova_mode() == RTE_IOVA_VA, "--no-huge runs IOVA-as-VA");
@@ -469,7 +470,7 @@ test_release_unregisters(void)
 		zc_area_put(a);
 		ZC_ASSERT(rte_mem_virt2memseg_list(mem) != NULL, "registered while alive");
 		zc_area_put(a);
-		ZC_ASSERT(zc_area_find("u_rel") == NULL, "released");
+		ZC_ASSERT(area_named("u_rel") == NULL, "released");
 		ZC_ASSERT(rte_mem_virt2memseg_list(mem) == NULL, "still EAL external memory");
 	}
 	/* EAL takes the range directly too: nothing is left registered. */
@@ -777,15 +778,15 @@ test_binding_holds_reference(void)
 	zc_test_vdev_reset_counts();
 	ZC_ASSERT(zc_area_bind(a, dev) == 0 && zc_area_bind(a, dev) == 0, "bind twice");
 	zc_area_put(a); /* the creator is done */
-	ZC_ASSERT(zc_area_lookup(id) == a, "the binding keeps the area");
+	ZC_ASSERT(area_with_id(id) == a, "the binding keeps the area");
 	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.refcnt == 1 && info.nb_devices == 1,
 		  "refcnt %u devices %u", info.refcnt, info.nb_devices);
 	ZC_ASSERT(rte_mem_virt2memseg_list(mem) != NULL, "memory still registered");
 	ZC_ASSERT(zc_area_unbind(a, dev) == 0, "unbind 1");
-	ZC_ASSERT(zc_area_lookup(id) == a && zc_vdev.unmap_calls == 0, "still bound once");
+	ZC_ASSERT(area_with_id(id) == a && zc_vdev.unmap_calls == 0, "still bound once");
 	ZC_ASSERT(zc_area_unbind(a, dev) == 0, "unbind 2");
 	ZC_ASSERT(zc_vdev.unmap_calls == 1, "%u unmaps", zc_vdev.unmap_calls);
-	ZC_ASSERT(zc_area_lookup(id) == NULL, "the last unbind releases the area");
+	ZC_ASSERT(area_with_id(id) == NULL, "the last unbind releases the area");
 	ZC_ASSERT(rte_mem_virt2memseg_list(mem) == NULL, "memory still registered after release");
 	/* The range can be registered again. */
 	p = params(mem, len);
@@ -811,9 +812,9 @@ test_bind_hugepage_area(void)
 	ZC_ASSERT(zc_area_info_get(h, &info) == 0 && info.nb_devices == 1 && info.refcnt == 2,
 		  "devices %u refcnt %u", info.nb_devices, info.refcnt);
 	zc_area_put(h);
-	ZC_ASSERT(zc_area_lookup(id) == h, "binding keeps the area");
+	ZC_ASSERT(area_with_id(id) == h, "binding keeps the area");
 	ZC_ASSERT(zc_area_unbind(h, dev) == 0, "unbind");
-	ZC_ASSERT(zc_area_lookup(id) == NULL, "released at unbind");
+	ZC_ASSERT(area_with_id(id) == NULL, "released at unbind");
 	return 0;
 }
 

@@ -65,7 +65,7 @@ wait_freed(const char *pool, struct zc_area *area, unsigned int refcnt, const ch
 			       info.carved == 0;
 		}
 		if (done && area_name != NULL)
-			done = zc_area_find(area_name) == NULL;
+			done = area_named(area_name) == NULL;
 		t = now_s() - t0;
 		if (done)
 			return t;
@@ -101,20 +101,20 @@ test_idle(void)
 
 	/* Zero-config: pool and its area go at once. */
 	ZC_ASSERT(tp_create(&tp, TP_ZERO, "ds_idle0", N, 32, 2048, 0) == 0, "create");
-	ZC_ASSERT(zc_area_find("mp_ds_idle0") != NULL, "the pool's area");
+	ZC_ASSERT(area_named("mp_ds_idle0") != NULL, "the pool's area");
 	ZC_ASSERT(rte_pktmbuf_alloc_bulk(tp.mp, m, 8) == 0, "alloc");
 	rte_pktmbuf_free_bulk(m, 8); /* some now sit in caches: still "back" */
 	ZC_ASSERT(zc_pool_destroy(tp.mp, 0) == 0, "destroy");
 	ZC_ASSERT(rte_mempool_lookup("ds_idle0") == NULL, "pool still there");
-	ZC_ASSERT(zc_area_find("mp_ds_idle0") == NULL, "area still there");
+	ZC_ASSERT(area_named("mp_ds_idle0") == NULL, "area still there");
 	ZC_ASSERT(zc_pool_pending_destroys() == 0, "pending %u", zc_pool_pending_destroys());
 
 	/* Own area. */
 	ZC_ASSERT(tp_create(&tp, TP_OWN, "ds_idle1", N, 0, 2048, 0) == 0, "create");
-	ZC_ASSERT(zc_area_find("mp_ds_idle1") != NULL, "the pool's area");
+	ZC_ASSERT(area_named("mp_ds_idle1") != NULL, "the pool's area");
 	ZC_ASSERT(zc_pool_destroy(tp.mp, 0) == 0, "destroy");
 	ZC_ASSERT(rte_mempool_lookup("ds_idle1") == NULL, "pool still there");
-	ZC_ASSERT(zc_area_find("mp_ds_idle1") == NULL, "area still there");
+	ZC_ASSERT(area_named("mp_ds_idle1") == NULL, "area still there");
 
 	/* Explicit area: the span returns, the creator's reference stays. */
 	ZC_ASSERT(tp_create(&tp, TP_HUGEPAGE, "ds_idle2", N, 0, 2048, 0) == 0, "create");
@@ -197,12 +197,12 @@ deferred_own(enum tp_kind kind, const char *name, unsigned int cache)
 
 	snprintf(area_name, sizeof(area_name), "mp_%s", name);
 	ZC_ASSERT(tp_create(&tp, kind, name, N, cache, 2048, 0) == 0, "create");
-	ZC_ASSERT(zc_area_find(area_name) != NULL, "area %s", area_name);
+	ZC_ASSERT(area_named(area_name) != NULL, "area %s", area_name);
 	ZC_ASSERT(rte_pktmbuf_alloc_bulk(tp.mp, m, 3) == 0, "alloc");
 	ZC_ASSERT(zc_pool_destroy(tp.mp, 0) == 3, "destroy");
 	ZC_ASSERT(zc_pool_pending_destroys() == 1, "pending %u", zc_pool_pending_destroys());
 	sleep_ms(300);
-	ZC_ASSERT(rte_mempool_lookup(name) == tp.mp && zc_area_find(area_name) != NULL,
+	ZC_ASSERT(rte_mempool_lookup(name) == tp.mp && area_named(area_name) != NULL,
 		  "freed while held");
 	memset(m[2]->buf_addr, 0x11, m[2]->buf_len);
 	rte_pktmbuf_free_bulk(m, 3);
@@ -328,7 +328,7 @@ test_force(void)
 	ZC_ASSERT(rte_pktmbuf_alloc_bulk(tp.mp, m, 2) == 0, "alloc");
 	ZC_ASSERT(zc_pool_destroy(tp.mp, ZC_POOL_DESTROY_FORCE) == 2, "forced destroy");
 	ZC_ASSERT(rte_mempool_lookup("ds_force0") == NULL, "pool not freed now");
-	ZC_ASSERT(zc_area_find("mp_ds_force0") == NULL, "area not freed now");
+	ZC_ASSERT(area_named("mp_ds_force0") == NULL, "area not freed now");
 	return 0;
 }
 
@@ -362,7 +362,7 @@ test_mempool_free_with_held(void)
 	/* The creator lets go: the span keeps the area and its memory. */
 	zc_area_put(tp.area);
 	tp.area = NULL;
-	ZC_ASSERT(zc_area_lookup(id) != NULL, "area released under held buffers");
+	ZC_ASSERT(area_with_id(id) != NULL, "area released under held buffers");
 	for (i = 0; i < 4; i++)
 		memset(bufs[i], 0x22, 2048);
 
@@ -381,7 +381,7 @@ test_mempool_free_with_held(void)
 	ZC_ASSERT(rte_pktmbuf_alloc_bulk(tp.mp, m, 2) == 0, "alloc");
 	bufs[0] = m[0]->buf_addr;
 	rte_mempool_free(tp.mp);
-	ZC_ASSERT(zc_area_find("mp_ds_free3") != NULL, "own area released under held buffers");
+	ZC_ASSERT(area_named("mp_ds_free3") != NULL, "own area released under held buffers");
 	memset(bufs[0], 0x33, 2048);
 	return 0;
 }

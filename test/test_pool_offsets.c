@@ -42,7 +42,7 @@ check_pool(struct test_pool *tp)
 	ZC_ASSERT(zc_pool_geometry_get(mp, NULL) == -EINVAL, "geometry NULL");
 	ZC_ASSERT(geo.area != NULL && zc_area_info_get(geo.area, &ai) == 0, "area");
 	id = zc_area_id(geo.area);
-	ZC_ASSERT(id != 0 && zc_area_lookup(id) == geo.area, "area id %u", id);
+	ZC_ASSERT(id != 0 && area_with_id(id) == geo.area, "area id %u", id);
 	if (tp->area != NULL)
 		ZC_ASSERT(geo.area == tp->area, "pool names another area");
 	ZC_ASSERT(geo.nb_bufs == tp->n && geo.nb_bufs == mp->size, "nb_bufs %u", geo.nb_bufs);

@@ -28,12 +28,38 @@
 
 #define ZC_TEST_SKIP 77
 
+/* The failure line: where, the condition's text, the message. */
+#define ZC_TEST_FAIL(cond_text, ...) do { \
+	printf("FAIL %s:%d: %s: ", __func__, __LINE__, cond_text); \
+	printf(__VA_ARGS__); \
+	printf("\n"); \
+} while (0)
+
+/* Fails the case at once: for checks made while it holds nothing. */
 #define ZC_ASSERT(cond, ...) do { \
 	if (!(cond)) { \
-		printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
+		ZC_TEST_FAIL(#cond, __VA_ARGS__); \
 		return -1; \
+	} \
+} while (0)
+
+/*
+ * Fails the case through label, which releases what it holds (pools, ports,
+ * areas) so that one failure does not leave them to the cases after it. The
+ * case's result stays -1 until its last check passes:
+ *
+ *	int rc = -1;
+ *	...
+ *	ZC_ASSERT_GOTO(rte_mempool_avail_count(mp) == n, free_pool, "avail");
+ *	rc = 0;
+ * free_pool:
+ *	rte_mempool_free(mp);
+ *	return rc;
+ */
+#define ZC_ASSERT_GOTO(cond, label, ...) do { \
+	if (!(cond)) { \
+		ZC_TEST_FAIL(#cond, __VA_ARGS__); \
+		goto label; \
 	} \
 } while (0)
 

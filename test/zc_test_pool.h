@@ -159,6 +159,29 @@ tp_create(struct test_pool *tp, enum tp_kind kind, const char *name, unsigned in
 	return 0;
 }
 
+/*
+ * The area an id (a name) names now, or NULL. The lookup's reference is dropped
+ * at once: compare the answer with NULL or with an area the caller holds, never
+ * use it.
+ */
+static inline const struct zc_area *
+area_with_id(uint16_t id)
+{
+	struct zc_area *a = zc_area_get_by_id(id);
+
+	zc_area_put(a);
+	return a;
+}
+
+static inline const struct zc_area *
+area_named(const char *name)
+{
+	struct zc_area *a = zc_area_get_by_name(name);
+
+	zc_area_put(a);
+	return a;
+}
+
 /* Free the pool (everything must be back), then the area and the memory. */
 static inline void
 tp_free(struct test_pool *tp)
@@ -171,7 +194,7 @@ tp_free(struct test_pool *tp)
 		zc_area_put(tp->area);
 		tp->area = NULL;
 		/* The mapping may go only once nothing holds the area. */
-		if (tp->mem != NULL && zc_area_lookup(id) == NULL)
+		if (tp->mem != NULL && area_with_id(id) == NULL)
 			munmap(tp->mem, tp->mem_len);
 		else if (tp->mem != NULL)
 			printf("  area still referenced after the pool was freed: mapping kept\n");

@@ -38,6 +38,7 @@ struct zc_test_vdev_state {
 	uint64_t mapped_bytes;          /* Sum of map lengths minus unmap lengths. */
 	/* Fail the map call with this 1-based number (0: never), with rte_errno EIO. */
 	unsigned int fail_map_call;
+	void (*map_hook)(void);         /* Called at each map call (NULL: none). */
 	struct zc_test_vdev_call maps[ZC_TEST_VDEV_MAX_RECORDS];
 	struct zc_test_vdev_call unmaps[ZC_TEST_VDEV_MAX_RECORDS];
 };
@@ -67,6 +68,8 @@ zc_test_vdev_dma_map(struct rte_vdev_device *vdev, void *addr, uint64_t iova, si
 	unsigned int i = zc_vdev.map_calls++;
 
 	RTE_SET_USED(vdev);
+	if (zc_vdev.map_hook != NULL)
+		zc_vdev.map_hook();
 	if (zc_vdev.fail_map_call != 0 && zc_vdev.map_calls == zc_vdev.fail_map_call) {
 		rte_errno = EIO;
 		return -1;
@@ -115,6 +118,7 @@ zc_test_vdev_reset_counts(void)
 	zc_vdev.unmap_calls = 0;
 	zc_vdev.mapped_bytes = 0;
 	zc_vdev.fail_map_call = 0;
+	zc_vdev.map_hook = NULL;
 }
 
 #endif /* ZC_TEST_VDEV_H */

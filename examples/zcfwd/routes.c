@@ -6,14 +6,20 @@
 #include <errno.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
 
 #include "zcfwd.h"
 
+/* Prefixes besides the default routes; doc/guides/sample_app_ug/zcfwd.rst has them. */
 #define ROUTES4_MAX 4096
 #define ROUTES6_MAX 4096
+/* Second-level tables: IPv4 one per /24 block of longer prefixes, IPv6 one per 8 bits past /24. */
+#define TBL8S4 256
+#define TBL8S6 4096
+#define LINE_MAX_LEN 512 /* Bytes, the newline included. */
 
 /*
  * The route file: "PREFIX/LEN PORT" per line, IPv4 or IPv6, '#' comments.
@@ -51,6 +57,7 @@ static int
 add_route(struct zcfwd_routes *r, const char *prefix, unsigned int len, unsigned int port,
 	  const char **err)
 {
+	const char *full; /* What -ENOSPC means: the prefix limit, or no second-level table left. */
 	uint8_t a[16];
 	uint32_t nh;
 	int ret;
@@ -66,6 +73,10 @@ add_route(struct zcfwd_routes *r, const char *prefix, unsigned int len, unsigned
 			return set_default(&r->default4, port, &r->nb_routes4, err);
 		if (rte_lpm_is_rule_present(r->lpm4, ip, len, &nh) == 1)
 			return *err = "prefix given twice", -1;
+		full = r->nb_routes4 - (r->default4 >= 0) == ROUTES4_MAX ?
+		       "more than " RTE_STR(ROUTES4_MAX) " IPv4 prefixes" :
+		       "no room for another IPv4 prefix longer than /24: "
+		       RTE_STR(TBL8S4) " /24 blocks may hold them";
 		ret = rte_lpm_add(r->lpm4, ip, len, port);
 		r->nb_routes4 += ret == 0;
 	} else if (inet_pton(AF_INET6, prefix, a) == 1) {
@@ -78,13 +89,17 @@ add_route(struct zcfwd_routes *r, const char *prefix, unsigned int len, unsigned
 		/* (const void *): uint8_t[16] before DPDK 24.11, struct rte_ipv6_addr after. */
 		if (rte_lpm6_is_rule_present(r->lpm6, (const void *)a, len, &nh) == 1)
 			return *err = "prefix given twice", -1;
+		full = r->nb_routes6 - (r->default6 >= 0) == ROUTES6_MAX ?
+		       "more than " RTE_STR(ROUTES6_MAX) " IPv6 prefixes" :
+		       "no room for another IPv6 prefix longer than /24: its "
+		       RTE_STR(TBL8S6) " second-level tables are in use";
 		ret = rte_lpm6_add(r->lpm6, (const void *)a, len, port);
 		r->nb_routes6 += ret == 0;
 	} else {
 		return *err = "not an IPv4 or IPv6 address", -1;
 	}
 	if (ret == -ENOSPC)
-		return *err = "the routing table is full", -1;
+		return *err = full, -1;
 	if (ret != 0)
 		return *err = strerror(-ret), -1;
 	return 0;
@@ -115,10 +130,12 @@ parse_line(struct zcfwd_routes *r, char *line, uint32_t portmask, const char **e
 int
 zcfwd_routes_load(const char *path, uint32_t portmask, struct zcfwd_routes *r, int socket_id)
 {
-	const struct rte_lpm_config c4 = { .max_rules = ROUTES4_MAX, .number_tbl8s = 256 };
-	const struct rte_lpm6_config c6 = { .max_rules = ROUTES6_MAX, .number_tbl8s = 4096 };
+	const struct rte_lpm_config c4 = { .max_rules = ROUTES4_MAX, .number_tbl8s = TBL8S4 };
+	const struct rte_lpm6_config c6 = { .max_rules = ROUTES6_MAX, .number_tbl8s = TBL8S6 };
 	const char *err = NULL;
-	char line[512];
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
 	unsigned int lineno = 0;
 	FILE *f;
 
@@ -136,14 +153,20 @@ zcfwd_routes_load(const char *path, uint32_t portmask, struct zcfwd_routes *r, i
 			rte_strerror(rte_errno), rte_errno == ENOMEM ? " (reserve hugepages)" : "");
 		goto fail;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	/* getline's length, unlike fgets, tells a NUL byte from the end of the line. */
+	while ((n = getline(&line, &size, f)) >= 0) {
 		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
+		if (n > LINE_MAX_LEN)
 			err = "line too long";
+		else if (strlen(line) != (size_t)n)
+			err = "NUL byte in the line: not a text file";
+		if (err != NULL || parse_line(r, line, portmask, &err) != 0)
 			break;
-		}
-		if (parse_line(r, line, portmask, &err) != 0)
-			break;
+	}
+	/* A directory opens, then fails the first read (EISDIR). */
+	if (err == NULL && ferror(f)) {
+		fprintf(stderr, "zcfwd: --routes %s: %s\n", path, strerror(errno));
+		goto fail;
 	}
 	if (err != NULL) {
 		fprintf(stderr, "zcfwd: %s:%u: %s\n", path, lineno, err);
@@ -153,9 +176,11 @@ zcfwd_routes_load(const char *path, uint32_t portmask, struct zcfwd_routes *r, i
 		fprintf(stderr, "zcfwd: %s: no route\n", path);
 		goto fail;
 	}
+	free(line);
 	fclose(f);
 	return 0;
 fail:
+	free(line);
 	fclose(f);
 	zcfwd_routes_free(r);
 	return -1;

@@ -3,27 +3,26 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
-#include <rte_spinlock.h>
 
 #include "zc_area_driver.h"
 
-RTE_LOG_REGISTER(zc_mem_logtype, zc.mem, NOTICE);
+RTE_LOG_REGISTER(zc_mem_logtype, lib.zcmem, NOTICE);
 
 /*
- * Registry: ids index a flat table so that datapath lookups (refill entries name
- * an area by id) cost one load. Id 0 is never used, so an all-zero entry is
- * always invalid. One lock covers the table and every area's spans and bindings:
- * all of it is control path.
+ * Registry: ids index a flat table. Id 0 is never used, so an all-zero entry is
+ * always invalid. The lock covers the table and the drop of a last reference:
+ * lookups take their reference under it, so they never return an area whose
+ * release has begun. Areas' own locks are in zc_area_driver.h.
  */
 static struct zc_area *zc_areas[ZC_AREA_MAX + 1];
-/* Recursive: zc_area_walk() callbacks may call the getters that take it. */
-static rte_spinlock_recursive_t zc_area_lock = RTE_SPINLOCK_RECURSIVE_INITIALIZER;
+static pthread_mutex_t zc_area_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct zc_area *
 find_by_name_locked(const char *name)
@@ -33,6 +32,21 @@ find_by_name_locked(const char *name)
 	for (i = 1; i <= ZC_AREA_MAX; i++)
 		if (zc_areas[i] != NULL && strcmp(zc_areas[i]->name, name) == 0)
 			return zc_areas[i];
+	return NULL;
+}
+
+static const struct zc_area *
+find_overlap_locked(const struct zc_area *area)
+{
+	uintptr_t lo = (uintptr_t)area->addr, hi = lo + area->len;
+	unsigned int i;
+
+	for (i = 1; i <= ZC_AREA_MAX; i++) {
+		const struct zc_area *a = zc_areas[i];
+
+		if (a != NULL && lo < (uintptr_t)a->addr + a->len && (uintptr_t)a->addr < hi)
+			return a;
+	}
 	return NULL;
 }
 
@@ -55,6 +69,7 @@ zc_area_alloc(const char *name, const struct zc_provider_ops *ops)
 	area->ops = ops;
 	area->socket_id = SOCKET_ID_ANY;
 	area->fd = -1;
+	pthread_mutex_init(&area->lock, NULL);
 	TAILQ_INIT(&area->bindings);
 	return area;
 }
@@ -64,45 +79,52 @@ zc_area_free_unpublished(struct zc_area *area)
 {
 	if (area == NULL)
 		return;
+	pthread_mutex_destroy(&area->lock);
 	free(area->runs);
 	free(area->spans);
 	free(area);
 }
 
-struct zc_area *
+int
 zc_area_publish(struct zc_area *area)
 {
+	const struct zc_area *other;
 	unsigned int id;
-	int err = ENOSPC;
+	int ret = 0;
 
-	rte_spinlock_recursive_lock(&zc_area_lock);
+	pthread_mutex_lock(&zc_area_lock);
 	if (find_by_name_locked(area->name) != NULL) {
-		err = EEXIST;
-		goto fail;
-	}
-	for (id = 1; id <= ZC_AREA_MAX; id++) {
-		if (zc_areas[id] == NULL) {
-			area->id = id;
-			area->refcnt = 1;
-			zc_areas[id] = area;
-			rte_spinlock_recursive_unlock(&zc_area_lock);
-			ZC_MEM_LOG(DEBUG, "area %s: id %u, %s, %zu bytes, %s\n", area->name,
-				   id, area->ops->name, area->len,
-				   area->readable ? "readable" : "unreadable");
-			return area;
-		}
-	}
-fail:
-	rte_spinlock_recursive_unlock(&zc_area_lock);
-	if (err == EEXIST)
 		ZC_MEM_LOG(ERR, "area name %s is already in use\n", area->name);
-	else
-		ZC_MEM_LOG(ERR, "cannot create area %s: %d areas exist already\n",
-			   area->name, ZC_AREA_MAX);
-	area->ops->destroy(area);
-	zc_area_free_unpublished(area);
-	rte_errno = err;
-	return NULL;
+		ret = -EEXIST;
+		goto out;
+	}
+	other = find_overlap_locked(area);
+	if (other != NULL) {
+		ZC_MEM_LOG(ERR, "area %s overlaps area %s\n", area->name, other->name);
+		ret = -EEXIST;
+		goto out;
+	}
+	for (id = 1; id <= ZC_AREA_MAX && zc_areas[id] != NULL; id++)
+		;
+	if (id > ZC_AREA_MAX) {
+		ZC_MEM_LOG(ERR, "cannot create area %s: %d areas exist already\n", area->name,
+			   ZC_AREA_MAX);
+		ret = -ENOSPC;
+		goto out;
+	}
+	if (area->ops->claim != NULL) {
+		ret = area->ops->claim(area);
+		if (ret < 0)
+			goto out;
+	}
+	area->id = id;
+	area->refcnt = 1;
+	zc_areas[id] = area;
+	ZC_MEM_LOG(DEBUG, "area %s: id %u, %s, %zu bytes, %s\n", area->name, id,
+		   area->ops->name, area->len, area->readable ? "readable" : "unreadable");
+out:
+	pthread_mutex_unlock(&zc_area_lock);
+	return ret;
 }
 
 int
@@ -128,6 +150,20 @@ zc_area_add_iova_run(struct zc_area *area, uint64_t off, uint64_t len, rte_iova_
 	r->len = len;
 	r->iova = iova;
 	return 0;
+}
+
+void
+zc_area_layout_lock(struct zc_area *area)
+{
+	pthread_mutex_lock(&zc_area_lock);
+	pthread_mutex_lock(&area->lock);
+}
+
+void
+zc_area_layout_unlock(struct zc_area *area)
+{
+	pthread_mutex_unlock(&area->lock);
+	pthread_mutex_unlock(&zc_area_lock);
 }
 
 void
@@ -158,20 +194,10 @@ zc_area_set_page_iovas(struct zc_area *area, const rte_iova_t *iova, size_t nb_p
 	return 0;
 }
 
-static void
-zc_area_release(struct zc_area *area)
-{
-	rte_spinlock_recursive_lock(&zc_area_lock);
-	zc_areas[area->id] = NULL;
-	rte_spinlock_recursive_unlock(&zc_area_lock);
-	ZC_MEM_LOG(DEBUG, "area %s (id %u) released\n", area->name, area->id);
-	area->ops->destroy(area);
-	zc_area_free_unpublished(area);
-}
-
 void
 zc_area_get(struct zc_area *area)
 {
+	/* The caller holds a reference: the count cannot be 0 here. */
 	__atomic_fetch_add(&area->refcnt, 1, __ATOMIC_RELAXED);
 }
 
@@ -180,29 +206,55 @@ zc_area_put(struct zc_area *area)
 {
 	if (area == NULL)
 		return;
-	/* Release ordering so that the releaser sees every user's last writes. */
-	if (__atomic_sub_fetch(&area->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
-		zc_area_release(area);
+	/*
+	 * Under the registry lock, so that no lookup takes a reference between the
+	 * last drop and the unpublishing. Release ordering so that the releaser sees
+	 * every user's last writes.
+	 */
+	pthread_mutex_lock(&zc_area_lock);
+	if (__atomic_sub_fetch(&area->refcnt, 1, __ATOMIC_ACQ_REL) != 0) {
+		pthread_mutex_unlock(&zc_area_lock);
+		return;
+	}
+	zc_areas[area->id] = NULL;
+	pthread_mutex_unlock(&zc_area_lock);
+	ZC_MEM_LOG(DEBUG, "area %s (id %u) released\n", area->name, area->id);
+	area->ops->destroy(area);
+	zc_area_free_unpublished(area);
 }
 
-struct zc_area *
-zc_area_lookup(uint16_t id)
-{
-	if (id == 0 || id > ZC_AREA_MAX)
-		return NULL;
-	return __atomic_load_n(&zc_areas[id], __ATOMIC_ACQUIRE);
-}
-
-struct zc_area *
-zc_area_find(const char *name)
+/* The area with a valid @p id, else the one named @p name, with a reference; or NULL. */
+static struct zc_area *
+get_area(uint16_t id, const char *name)
 {
 	struct zc_area *area = NULL;
 
-	if (name != NULL) {
-		rte_spinlock_recursive_lock(&zc_area_lock);
+	pthread_mutex_lock(&zc_area_lock);
+	if (id != 0 && id <= ZC_AREA_MAX)
+		area = zc_areas[id];
+	else if (name != NULL)
 		area = find_by_name_locked(name);
-		rte_spinlock_recursive_unlock(&zc_area_lock);
-	}
+	if (area != NULL)
+		zc_area_get(area);
+	pthread_mutex_unlock(&zc_area_lock);
+	return area;
+}
+
+struct zc_area *
+zc_area_get_by_id(uint16_t id)
+{
+	struct zc_area *area = get_area(id, NULL);
+
+	if (area == NULL)
+		rte_errno = ENOENT;
+	return area;
+}
+
+struct zc_area *
+zc_area_get_by_name(const char *name)
+{
+	struct zc_area *area = get_area(0, name);
+
 	if (area == NULL)
 		rte_errno = ENOENT;
 	return area;
@@ -241,18 +293,19 @@ zc_area_info_get(const struct zc_area *area, struct zc_area_info *info)
 	info->readable = area->readable;
 	info->socket_id = area->socket_id;
 	info->addr = area->addr;
-	info->len = area->len;
 	info->page_sz = area->page_sz;
-	info->nb_iova_runs = area->nb_runs;
 	info->refcnt = __atomic_load_n(&area->refcnt, __ATOMIC_RELAXED);
-	rte_spinlock_recursive_lock(&zc_area_lock);
+	/* The lock guards the area's state, not the handle: cast away const. */
+	pthread_mutex_lock((pthread_mutex_t *)(uintptr_t)&area->lock);
+	info->len = area->len;
+	info->nb_iova_runs = area->nb_runs;
 	TAILQ_FOREACH(b, &area->bindings, next)
 		info->nb_devices++;
 	for (i = 0; i < area->nb_spans; i++)
 		info->carved += area->spans[i].len;
 	if (area->whole)
 		info->carved = area->len;
-	rte_spinlock_recursive_unlock(&zc_area_lock);
+	pthread_mutex_unlock((pthread_mutex_t *)(uintptr_t)&area->lock);
 	return 0;
 }
 
@@ -311,7 +364,7 @@ zc_area_carve(struct zc_area *area, size_t len, size_t align, uint64_t *off)
 	/* A mempool's own memory is all in use by its objects. */
 	if (area->whole)
 		return -ENOSPC;
-	rte_spinlock_recursive_lock(&zc_area_lock);
+	pthread_mutex_lock(&area->lock);
 	/* First fit between sorted spans: an area has a handful of spans. */
 	for (i = 0; i <= area->nb_spans; i++) {
 		uint64_t end = i < area->nb_spans ? area->spans[i].off : area->len;
@@ -344,7 +397,7 @@ zc_area_carve(struct zc_area *area, size_t len, size_t align, uint64_t *off)
 	*off = start;
 	ret = 0;
 out:
-	rte_spinlock_recursive_unlock(&zc_area_lock);
+	pthread_mutex_unlock(&area->lock);
 	return ret;
 }
 
@@ -355,18 +408,18 @@ zc_area_uncarve(struct zc_area *area, uint64_t off)
 
 	if (area == NULL)
 		return -EINVAL;
-	rte_spinlock_recursive_lock(&zc_area_lock);
+	pthread_mutex_lock(&area->lock);
 	for (i = 0; i < area->nb_spans; i++)
 		if (area->spans[i].off == off)
 			break;
 	if (i == area->nb_spans) {
-		rte_spinlock_recursive_unlock(&zc_area_lock);
+		pthread_mutex_unlock(&area->lock);
 		return -ENOENT;
 	}
 	area->nb_spans--;
 	memmove(&area->spans[i], &area->spans[i + 1],
 		(area->nb_spans - i) * sizeof(area->spans[0]));
-	rte_spinlock_recursive_unlock(&zc_area_lock);
+	pthread_mutex_unlock(&area->lock);
 	zc_area_put(area);
 	return 0;
 }
@@ -398,7 +451,8 @@ zc_area_bind(struct zc_area *area, struct rte_device *dev)
 
 	if (area == NULL || dev == NULL)
 		return -EINVAL;
-	rte_spinlock_recursive_lock(&zc_area_lock);
+	/* Held across the mapping: a second bind or an unbind waits for it. */
+	pthread_mutex_lock(&area->lock);
 	b = find_binding(area, dev);
 	if (b != NULL) {
 		b->refs++;
@@ -421,7 +475,7 @@ zc_area_bind(struct zc_area *area, struct rte_device *dev)
 	TAILQ_INSERT_TAIL(&area->bindings, b, next);
 	zc_area_get(area);
 out:
-	rte_spinlock_recursive_unlock(&zc_area_lock);
+	pthread_mutex_unlock(&area->lock);
 	return ret;
 }
 
@@ -432,14 +486,14 @@ zc_area_unbind(struct zc_area *area, struct rte_device *dev)
 
 	if (area == NULL || dev == NULL)
 		return -EINVAL;
-	rte_spinlock_recursive_lock(&zc_area_lock);
+	pthread_mutex_lock(&area->lock);
 	b = find_binding(area, dev);
 	if (b == NULL) {
-		rte_spinlock_recursive_unlock(&zc_area_lock);
+		pthread_mutex_unlock(&area->lock);
 		return -ENOENT;
 	}
 	if (--b->refs > 0) {
-		rte_spinlock_recursive_unlock(&zc_area_lock);
+		pthread_mutex_unlock(&area->lock);
 		return 0;
 	}
 	TAILQ_REMOVE(&area->bindings, b, next);
@@ -447,7 +501,7 @@ zc_area_unbind(struct zc_area *area, struct rte_device *dev)
 	if (area->ops->dma_unmap != NULL && area->ops->dma_unmap(area, dev) < 0)
 		ZC_MEM_LOG(WARNING, "area %s: unmapping from %s failed\n", area->name,
 			   rte_dev_name(dev));
-	rte_spinlock_recursive_unlock(&zc_area_lock);
+	pthread_mutex_unlock(&area->lock);
 	free(b);
 	zc_area_put(area);
 	return 0;
@@ -479,15 +533,19 @@ zc_area_cpu_access_end(struct zc_area *area, uint32_t flags)
 int
 zc_area_walk(int (*fn)(const struct zc_area *area, void *arg), void *arg)
 {
+	struct zc_area *area;
 	unsigned int id;
 	int ret = 0;
 
 	if (fn == NULL)
 		return -EINVAL;
-	rte_spinlock_recursive_lock(&zc_area_lock);
-	for (id = 1; id <= ZC_AREA_MAX && ret == 0; id++)
-		if (zc_areas[id] != NULL)
-			ret = fn(zc_areas[id], arg);
-	rte_spinlock_recursive_unlock(&zc_area_lock);
+	/* A reference, not the lock, across fn: fn may call anything, even release. */
+	for (id = 1; id <= ZC_AREA_MAX && ret == 0; id++) {
+		area = get_area(id, NULL);
+		if (area == NULL)
+			continue;
+		ret = fn(area, arg);
+		zc_area_put(area);
+	}
 	return ret;
 }

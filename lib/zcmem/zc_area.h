@@ -18,15 +18,20 @@
  * - **dmabuf**: a dmabuf file descriptor, possibly not readable by the CPU.
  *
  * Areas are reference counted: the creator holds one reference, every pool carved
- * from the area and every device bound to it holds one more. The memory is released
- * when the last reference drops, so buffers stay valid while anything uses them.
+ * from the area and every device bound to it holds one more, and so does every
+ * lookup (zc_area_get_by_id(), zc_area_get_by_name()) until its zc_area_put(). The
+ * memory is released when the last reference drops, so buffers stay valid while
+ * anything uses them. Every function taking an area needs a reference held on it.
  *
  * Every area has a 16-bit id. A buffer is named across the project by a 64-bit
  * *area offset* `(id << ZC_AREA_ID_SHIFT) | offset`, as io_uring zcrx names buffers.
  *
  * @warning Areas live in the primary process; they are not shared with secondary
- * processes. Creation, binding and release are thread-safe; they are control-path
- * calls, not for the datapath.
+ * processes. Every function is thread-safe. Creation, lookup, release, carving,
+ * binding, zc_area_info_get() and zc_area_walk() take mutexes and may sleep (a
+ * bind waits for the device's DMA mapping): they are control-path calls, not for
+ * the datapath. zc_area_get(), zc_area_id(), zc_area_addr(), zc_area_readable()
+ * and zc_area_iova() take no lock.
  */
 
 #include <stdbool.h>
@@ -133,11 +138,15 @@ struct zc_area_user_params {
  * device the area is bound to. The application keeps ownership: it must not unmap
  * the memory before the area's last reference drops.
  *
+ * The overlap checks and the registration are one step under the registry lock:
+ * of two threads creating overlapping areas at once, exactly one succeeds.
+ *
  * @return
  *   The area with one reference held by the caller, or NULL with rte_errno set:
  *   EINVAL (NULL or unaligned address, zero or unaligned length, bad page size),
  *   EFAULT (the range is not mapped), EEXIST (name in use, or the range overlaps
- *   an area or other registered external memory), ENOSPC (too many areas).
+ *   an area or other registered external memory), ENOSPC (too many areas),
+ *   ENOMEM, or rte_extmem_register()'s error.
  */
 struct zc_area *zc_area_create_user(const char *name, const struct zc_area_user_params *p);
 
@@ -158,30 +167,46 @@ struct zc_area *zc_area_create_dmabuf(const char *name, int fd, int socket_id);
 
 /**
  * Take one more reference on an area.
+ *
+ * @param area
+ *   An area the caller already holds a reference on (to find one by id or name,
+ *   use zc_area_get_by_id() or zc_area_get_by_name(), which take it).
  */
 void zc_area_get(struct zc_area *area);
 
 /**
- * Drop a reference; the last one releases the memory through the provider.
- * NULL is accepted and ignored.
+ * Drop a reference. The last one unpublishes the area (its id and name are free
+ * again, lookups no longer find it) and releases the memory through the provider.
+ *
+ * @param area
+ *   An area the caller holds a reference on, or NULL (ignored).
  */
 void zc_area_put(struct zc_area *area);
 
 /**
- * Find an area by id, in O(1) (no reference is taken).
+ * Find an area by id and take a reference on it.
  *
+ * The reference is taken under the registry lock, so the area cannot be released
+ * between the lookup and the reference.
+ *
+ * @param id
+ *   An area id (zc_area_info::id, zc_area_off_id()).
  * @return
- *   The area, or NULL if no area has that id.
+ *   The area, with one reference the caller must drop with zc_area_put(), or NULL
+ *   with rte_errno = ENOENT (id 0, id > ZC_AREA_MAX, or no area has that id).
  */
-struct zc_area *zc_area_lookup(uint16_t id);
+struct zc_area *zc_area_get_by_id(uint16_t id);
 
 /**
- * Find an area by name (no reference is taken).
+ * Find an area by name and take a reference on it, as zc_area_get_by_id().
  *
+ * @param name
+ *   The name given at creation.
  * @return
- *   The area, or NULL with rte_errno = ENOENT.
+ *   The area, with one reference the caller must drop with zc_area_put(), or NULL
+ *   with rte_errno = ENOENT (@p name is NULL, or no area has that name).
  */
-struct zc_area *zc_area_find(const char *name);
+struct zc_area *zc_area_get_by_name(const char *name);
 
 /**
  * Describe an area.
@@ -246,8 +271,13 @@ int zc_area_uncarve(struct zc_area *area, uint64_t off);
  * each bind needs its unbind. A binding holds a reference on the area.
  *
  * @return
- *   0, -EINVAL (NULL argument), -ENOTSUP (the provider cannot map this area for
- *   this device, e.g. a dmabuf on a non-VFIO device), or the device's mapping error.
+ *   0, -EINVAL (NULL argument), -ENOMEM, -ENOTSUP (the provider cannot map this
+ *   area for this device, e.g. a dmabuf on a non-VFIO device), or the device's
+ *   mapping error (negative).
+ * @warning
+ *   Sleeps until the device's mapping completes (a VFIO mapping pins every page).
+ *   Meanwhile other threads' carving, binding, unbinding and zc_area_info_get() of
+ *   the same area wait (asleep); calls on other areas do not.
  */
 int zc_area_bind(struct zc_area *area, struct rte_device *dev);
 
@@ -280,8 +310,15 @@ int zc_area_cpu_access_begin(struct zc_area *area, uint32_t flags);
 int zc_area_cpu_access_end(struct zc_area *area, uint32_t flags);
 
 /**
- * Call @p fn for each area, under the registry lock (do not create or release
- * areas from @p fn). Stops at the first non-zero return, which it returns.
+ * Call @p fn for each area, in id order.
+ *
+ * The walk holds a reference on the area, and no lock, while @p fn runs: @p fn
+ * may call any function of this API, including creating and releasing areas.
+ * Areas created or released during the walk may or may not be visited.
+ *
+ * @return
+ *   0 after visiting every area, the first non-zero value @p fn returned (the
+ *   walk stops there), or -EINVAL if @p fn is NULL.
  */
 int zc_area_walk(int (*fn)(const struct zc_area *area, void *arg), void *arg);
 

@@ -11,6 +11,7 @@
  * Not a public API: not installed, not for applications.
  */
 
+#include <pthread.h>
 #include <sys/queue.h>
 
 #include <rte_log.h>
@@ -41,6 +42,13 @@ struct zc_span {
  */
 struct zc_provider_ops {
 	const char *name;
+	/**
+	 * Claim the memory (NULL: nothing to claim). Called by zc_area_publish()
+	 * under the registry lock once no area overlaps, so that the provider's own
+	 * checks and its claim are one step for every other creation. The last step
+	 * of publishing: only destroy undoes it. 0 or a negative errno (reason logged).
+	 */
+	int (*claim)(struct zc_area *area);
 	/** Release the memory (last reference dropped). */
 	void (*destroy)(struct zc_area *area);
 	/** Map the whole area for @p dev (NULL: nothing to do). */
@@ -57,6 +65,14 @@ struct zc_area_binding {
 	unsigned int refs;
 };
 
+/*
+ * Locks, both mutexes, taken in this order when both are needed:
+ * - the registry lock (zc_area.c): the id table, names and last references;
+ * - the area's lock: its spans and bindings. It is held across DMA mapping,
+ *   which may sleep, and stalls only this area's control calls.
+ * The length and runs of a published area change only under both
+ * (zc_area_layout_lock()), so that either lock gives a consistent view of them.
+ */
 struct zc_area {
 	char name[ZC_AREA_NAMESIZE];
 	uint16_t id;
@@ -69,6 +85,7 @@ struct zc_area {
 	uint32_t refcnt;
 	unsigned int nb_runs;
 	struct zc_iova_run *runs;
+	pthread_mutex_t lock;
 	unsigned int nb_spans;
 	unsigned int max_spans;
 	struct zc_span *spans;    /**< Sorted by offset. */
@@ -87,16 +104,29 @@ struct zc_area {
 struct zc_area *zc_area_alloc(const char *name, const struct zc_provider_ops *ops);
 
 /**
- * Give the area an id and make it visible (refcnt 1). On failure the area is
- * released through its provider and rte_errno is set.
+ * Check the name and the memory against every area, claim the memory
+ * (zc_provider_ops::claim), give the area an id and make it visible (refcnt 1),
+ * all under the registry lock.
+ *
+ * @return
+ *   0, or -EEXIST (name in use, or the memory overlaps an area), -ENOSPC
+ *   (ZC_AREA_MAX areas exist) or the claim's error; then nothing was claimed
+ *   and the caller releases what it holds.
  */
-struct zc_area *zc_area_publish(struct zc_area *area);
+int zc_area_publish(struct zc_area *area);
 
 /** Free an area that was never published (provider memory not held). */
 void zc_area_free_unpublished(struct zc_area *area);
 
 /** Append an IOVA run (in offset order), merging it with the last when contiguous. */
 int zc_area_add_iova_run(struct zc_area *area, uint64_t off, uint64_t len, rte_iova_t iova);
+
+/**
+ * Lock (unlock) both locks, registry first, around a change of a published
+ * area's length or runs.
+ */
+void zc_area_layout_lock(struct zc_area *area);
+void zc_area_layout_unlock(struct zc_area *area);
 
 /** Forget all IOVA runs (the area has no known IOVA). */
 void zc_area_clear_iova(struct zc_area *area);

@@ -73,21 +73,28 @@ static const struct zc_provider_ops dmabuf_ops = {
 static int
 check_dmabuf(const char *name, int fd, off_t *size)
 {
+	const char *n = name != NULL ? name : "(null)"; /* Names are checked later. */
 	struct statfs fs;
 
 	if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
-		ZC_MEM_LOG(ERR, "dmabuf area %s: %d is not an open file descriptor\n",
-			   name ? name : "(null)", fd);
+		ZC_MEM_LOG(ERR, "dmabuf area %s: %d is not an open file descriptor\n", n, fd);
 		return EBADF;
 	}
-	if (fstatfs(fd, &fs) < 0 || fs.f_type != DMA_BUF_MAGIC) {
+	/* A failed fstatfs leaves fs unset: report its errno, not an f_type. */
+	if (fstatfs(fd, &fs) < 0) {
+		int err = errno;
+
+		ZC_MEM_LOG(ERR, "dmabuf area %s: fd %d: fstatfs: %s\n", n, fd, strerror(err));
+		return err;
+	}
+	if (fs.f_type != DMA_BUF_MAGIC) {
 		ZC_MEM_LOG(ERR, "dmabuf area %s: fd %d is not a dmabuf (filesystem magic %#lx); pass a buffer exported by a device driver, a dma-heap or udmabuf\n",
-			   name ? name : "(null)", fd, (unsigned long)fs.f_type);
+			   n, fd, (unsigned long)fs.f_type);
 		return ENOTTY;
 	}
 	*size = lseek(fd, 0, SEEK_END);
 	if (*size <= 0) {
-		ZC_MEM_LOG(ERR, "dmabuf area %s: fd %d has no size\n", name, fd);
+		ZC_MEM_LOG(ERR, "dmabuf area %s: fd %d has no size\n", n, fd);
 		return EINVAL;
 	}
 	lseek(fd, 0, SEEK_SET);
@@ -126,12 +133,16 @@ zc_area_create_dmabuf(const char *name, int fd, int socket_id)
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (area->addr == MAP_FAILED) {
 			err = errno;
-			area->addr = NULL;
 			goto err_close;
 		}
 	}
-	return zc_area_publish(area);
+	err = -zc_area_publish(area);
+	if (err != 0)
+		goto err_munmap;
+	return area;
 
+err_munmap:
+	munmap(area->addr, area->len);
 err_close:
 	close(area->fd);
 err_free:

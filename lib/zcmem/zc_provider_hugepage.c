@@ -103,7 +103,10 @@ zc_area_create_hugepage(const char *name, size_t len, int socket_id)
 		err = ENOMEM;
 		goto err_mz;
 	}
-	return zc_area_publish(area);
+	err = -zc_area_publish(area);
+	if (err != 0)
+		goto err_mz;
+	return area;
 
 err_mz:
 	rte_memzone_free(mz);

@@ -31,15 +31,21 @@ static const struct zc_provider_ops mempool_mem_ops = {
 int
 zc_area_grow(struct zc_area *area, size_t len, rte_iova_t iova)
 {
+	int ret = 0;
+
+	/* Published already: other threads may be reading the layout. */
+	zc_area_layout_lock(area);
 	if (area->iova_unknown || iova == RTE_BAD_IOVA) {
 		/* One chunk without an IOVA: DMA cannot reach the whole area. */
 		area->iova_unknown = true;
 		zc_area_clear_iova(area);
-	} else if (zc_area_add_iova_run(area, area->len, len, iova) < 0) {
-		return -ENOMEM;
+	} else {
+		ret = zc_area_add_iova_run(area, area->len, len, iova);
 	}
-	area->len += len;
-	return 0;
+	if (ret == 0)
+		area->len += len;
+	zc_area_layout_unlock(area);
+	return ret;
 }
 
 struct zc_area *
@@ -47,6 +53,7 @@ zc_area_adopt(const char *name, void *addr, size_t len, rte_iova_t iova, int soc
 {
 	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(addr);
 	struct zc_area *area;
+	int ret;
 
 	area = zc_area_alloc(name, &mempool_mem_ops);
 	if (area == NULL)
@@ -56,10 +63,16 @@ zc_area_adopt(const char *name, void *addr, size_t len, rte_iova_t iova, int soc
 	area->socket_id = msl != NULL ? msl->socket_id : socket_id;
 	area->readable = true;
 	area->whole = true;
-	if (zc_area_grow(area, len, iova) < 0) {
-		zc_area_free_unpublished(area);
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	return zc_area_publish(area);
+	ret = zc_area_grow(area, len, iova);
+	if (ret < 0)
+		goto err_free;
+	ret = zc_area_publish(area);
+	if (ret < 0)
+		goto err_free;
+	return area;
+
+err_free:
+	zc_area_free_unpublished(area);
+	rte_errno = -ret;
+	return NULL;
 }

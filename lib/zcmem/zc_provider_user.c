@@ -21,6 +21,56 @@
  * IOVA-contiguous run.
  */
 
+struct overlap_arg {
+	const char *lo;
+	const char *hi;
+};
+
+/* rte_extmem_register() only refuses an exact duplicate: check for any overlap. */
+static int
+overlaps_extmem(const struct rte_memseg_list *msl, void *arg)
+{
+	const struct overlap_arg *o = arg;
+	const char *lo = msl->base_va;
+
+	return msl->external && o->lo < lo + msl->len && lo < o->hi;
+}
+
+/*
+ * Under the registry lock, after zc_area_publish() checked the other areas: no
+ * other user area can register overlapping memory between the check and the
+ * registration. Memory registered directly with EAL is checked, not locked out.
+ */
+static int
+user_claim(struct zc_area *area)
+{
+	struct overlap_arg o = { area->addr, RTE_PTR_ADD(area->addr, area->len) };
+	size_t nb_pages = area->nb_runs != 0 ? area->len / area->page_sz : 0, i;
+	rte_iova_t *iova = NULL;
+	int ret = 0;
+
+	if (rte_memseg_list_walk(overlaps_extmem, &o) != 0) {
+		ZC_MEM_LOG(ERR, "user area %s overlaps external memory registered with rte_extmem_register()\n",
+			   area->name);
+		return -EEXIST;
+	}
+	/* EAL takes the IOVA of every page; the runs know all of them or none. */
+	if (nb_pages != 0) {
+		iova = malloc(nb_pages * sizeof(*iova));
+		if (iova == NULL)
+			return -ENOMEM;
+		for (i = 0; i < nb_pages; i++)
+			iova[i] = zc_area_iova(area, i * area->page_sz, area->page_sz);
+	}
+	if (rte_extmem_register(area->addr, area->len, iova, nb_pages, area->page_sz) < 0) {
+		ret = -rte_errno;
+		ZC_MEM_LOG(ERR, "user area %s: rte_extmem_register failed: %s\n", area->name,
+			   rte_strerror(-ret));
+	}
+	free(iova);
+	return ret;
+}
+
 static void
 user_destroy(struct zc_area *area)
 {
@@ -82,45 +132,17 @@ user_dma_unmap(struct zc_area *area, struct rte_device *dev)
 
 static const struct zc_provider_ops user_ops = {
 	.name = "user",
+	.claim = user_claim,
 	.destroy = user_destroy,
 	.dma_map = user_dma_map,
 	.dma_unmap = user_dma_unmap,
 };
 
-struct overlap_arg {
-	const char *lo;
-	const char *hi;
-	const char *with;
-};
-
-static int
-overlaps(const struct zc_area *area, void *arg)
-{
-	struct overlap_arg *o = arg;
-	const char *lo = area->addr;
-
-	if (o->lo < lo + area->len && lo < o->hi) {
-		o->with = area->name;
-		return 1;
-	}
-	return 0;
-}
-
-/* rte_extmem_register() only refuses an exact duplicate: check for any overlap. */
-static int
-overlaps_extmem(const struct rte_memseg_list *msl, void *arg)
-{
-	const struct overlap_arg *o = arg;
-	const char *lo = msl->base_va;
-
-	return msl->external && o->lo < lo + msl->len && lo < o->hi;
-}
-
+/* Overlaps are checked when the area is published (user_claim()). */
 static int
 check_params(const char *name, const struct zc_area_user_params *p)
 {
 	long sys_pg = sysconf(_SC_PAGESIZE);
-	struct overlap_arg o;
 
 	if (p == NULL || p->addr == NULL || p->len == 0) {
 		ZC_MEM_LOG(ERR, "user area %s: address and length must be non-zero\n",
@@ -143,25 +165,12 @@ check_params(const char *name, const struct zc_area_user_params *p)
 			   p->addr, p->len);
 		return -EFAULT;
 	}
-	o.lo = p->addr;
-	o.hi = (const char *)p->addr + p->len;
-	if (zc_area_walk(overlaps, &o) != 0) {
-		ZC_MEM_LOG(ERR, "user area %s overlaps area %s\n", name, o.with);
-		return -EEXIST;
-	}
-	if (rte_memseg_list_walk(overlaps_extmem, &o) != 0) {
-		ZC_MEM_LOG(ERR, "user area %s overlaps external memory registered with rte_extmem_register()\n",
-			   name);
-		return -EEXIST;
-	}
 	return 0;
 }
 
 struct zc_area *
 zc_area_create_user(const char *name, const struct zc_area_user_params *p)
 {
-	size_t nb_pages, i;
-	rte_iova_t *iova = NULL;
 	struct zc_area *area;
 	int ret;
 
@@ -173,39 +182,24 @@ zc_area_create_user(const char *name, const struct zc_area_user_params *p)
 	area = zc_area_alloc(name, &user_ops);
 	if (area == NULL)
 		return NULL;
-	nb_pages = p->len / p->page_sz;
-	if (p->iova == NULL && rte_eal_iova_mode() == RTE_IOVA_VA) {
-		iova = malloc(nb_pages * sizeof(*iova));
-		if (iova == NULL) {
-			ret = ENOMEM;
-			goto err_free;
-		}
-		for (i = 0; i < nb_pages; i++)
-			iova[i] = (uintptr_t)p->addr + i * p->page_sz;
-	}
 	area->addr = p->addr;
 	area->len = p->len;
 	area->page_sz = p->page_sz;
 	area->socket_id = p->socket_id;
 	area->readable = true;
-	if (zc_area_set_page_iovas(area, p->iova ? p->iova : iova, nb_pages) < 0) {
-		ret = ENOMEM;
+	if (p->iova != NULL)
+		ret = zc_area_set_page_iovas(area, p->iova, p->len / p->page_sz);
+	else if (rte_eal_iova_mode() == RTE_IOVA_VA)
+		ret = zc_area_add_iova_run(area, 0, p->len, (uintptr_t)p->addr);
+	if (ret < 0)
 		goto err_free;
-	}
-	if (rte_extmem_register(p->addr, p->len, (rte_iova_t *)(uintptr_t)(p->iova ? p->iova : iova),
-				p->iova || iova ? nb_pages : 0, p->page_sz) < 0) {
-		ret = rte_errno;
-		ZC_MEM_LOG(ERR, "user area %s: rte_extmem_register failed: %s%s\n", name,
-			   rte_strerror(ret),
-			   ret == EEXIST ? " (the range overlaps registered external memory)" : "");
+	ret = zc_area_publish(area);
+	if (ret < 0)
 		goto err_free;
-	}
-	free(iova);
-	return zc_area_publish(area);
+	return area;
 
 err_free:
-	free(iova);
 	zc_area_free_unpublished(area);
-	rte_errno = ret;
+	rte_errno = -ret;
 	return NULL;
 }

@@ -91,7 +91,7 @@ def send(iface, dst, count, rate):
         return hdr + payload(seq, frame_len(seq) - len(hdr))
 
     transmit(s, map(frame, range(count)), rate)
-    print(f"sent {count} frames")
+    print(f"sent {count} frames, {sum(map(frame_len, range(count)))} bytes")
     return True
 
 

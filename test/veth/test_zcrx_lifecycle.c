@@ -76,7 +76,7 @@ test_lifecycle(void)
 	struct rte_mempool *mp, *mp2;
 	struct zc_rq *rq;
 	struct zc_area_info info;
-	struct zc_area *area2;
+	struct zc_area *area, *area2;
 	char devargs[64];
 	unsigned int got, got2;
 
@@ -102,7 +102,9 @@ test_lifecycle(void)
 		  "after stop %u available, %u held: the kernel kept buffers",
 		  rte_mempool_avail_count(mp), got);
 	ZC_ASSERT(frames_intact(held, got), "held frames changed across stop");
-	zc_area_info_get(zc_area_find("mp_lc_pool"), &info);
+	area = zc_area_get_by_name("mp_lc_pool");
+	zc_area_info_get(area, &info);
+	zc_area_put(area);
 	ZC_ASSERT(info.nb_devices == 0, "area still bound after stop");
 
 	/* Start again and receive more while still holding the first ones. */

@@ -43,10 +43,17 @@ topo_down() {
 	TOPO=
 }
 
+# topo_stat NS DEV rx|tx COUNTER: one of DEV's counters (bytes, packets, dropped,
+# ...) in namespace NS, or in the root namespace when NS is empty.
+topo_stat() {
+	ip ${1:+-n "$1"} -s -j link show "$2" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)[0]["stats64"][sys.argv[1]][sys.argv[2]])' "$3" "$4"
+}
+
 # topo_packets NS DEV rx|tx: DEV's packet counter, in namespace NS.
 topo_packets() {
-	ip -n "$1" -s -j link show "$2" |
-		sed -n "s/.*\"$3\":{\"bytes\":[0-9]*,\"packets\":\([0-9]*\).*/\1/p"
+	topo_stat "$1" "$2" "$3" packets
 }
 
 topo_mac() {

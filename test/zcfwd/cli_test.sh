@@ -24,6 +24,16 @@ routes=$tmp/routes
 printf '# two ports\n10.0.0.0/8 0\n2001:db8::/32 1\n' >"$routes"
 printf '10.0.0.0/8 0\n\n10.1.0.0/16 7\n' >"$tmp/bad-port"
 printf '10.0.0.0/8 0\n10.1.0.0/16\n' >"$tmp/bad-line"
+printf '10.0.0.0/8 0\n10.1.0.0/16 0\0 junk\n' >"$tmp/nul-byte"
+mkdir "$tmp/routes.d"
+# One IPv4 and one IPv6 prefix more than the 4096 each, after a default route
+# that does not count; then 257 /24 blocks with host routes, one past the 256.
+{
+	echo '0.0.0.0/0 1'
+	for ((i = 0; i < 4097; i++)); do echo "10.$((i / 256)).$((i % 256)).0/24 0"; done
+} >"$tmp/many-4"
+for ((i = 0; i < 4097; i++)); do printf '2001:db8:%x::/48 1\n' $i; done >"$tmp/many-6"
+for ((i = 0; i < 257; i++)); do echo "10.$((i / 256)).$((i % 256)).1/32 0"; done >"$tmp/many-blocks"
 base=(-p 3 --config '(0,0,1),(1,0,1)' --routes "$routes")
 
 # refuse WANT... -- ARGS: "zcfwd EAL -- ARGS" exits 2, and the one "zcfwd:" line
@@ -100,6 +110,16 @@ refuse "$tmp/bad-port:3:" 'port' -- -p 3 --config '(0,0,1),(1,0,1)' \
 	--routes "$tmp/bad-port"
 refuse "$tmp/bad-line:2:" -- -p 3 --config '(0,0,1),(1,0,1)' \
 	--routes "$tmp/bad-line"
+refuse "$tmp/nul-byte:2:" 'NUL byte' -- -p 3 --config '(0,0,1),(1,0,1)' \
+	--routes "$tmp/nul-byte"
+refuse "--routes $tmp/routes.d:" 'Is a directory' -- -p 3 --config '(0,0,1),(1,0,1)' \
+	--routes "$tmp/routes.d"
+refuse "$tmp/many-4:4098:" 'more than 4096 IPv4 prefixes' -- -p 3 --config '(0,0,1),(1,0,1)' \
+	--routes "$tmp/many-4"
+refuse "$tmp/many-6:4097:" 'more than 4096 IPv6 prefixes' -- -p 3 --config '(0,0,1),(1,0,1)' \
+	--routes "$tmp/many-6"
+refuse "$tmp/many-blocks:257:" '256 /24 blocks' -- -p 3 --config '(0,0,1),(1,0,1)' \
+	--routes "$tmp/many-blocks"
 refuse '-p 0x7:' 'port 2' 'does not exist' -- -p 7 --config '(0,0,1),(1,0,1),(2,0,1)' \
 	--routes "$routes"
 

@@ -127,8 +127,9 @@ build(struct rte_mempool *mp, const char *dst, uint8_t ttl, uint8_t ihl, uint32_
 		ip->payload_len = RTE_BE16(PAYLOAD_LEN);
 		ip->proto = IPPROTO_UDP;
 		ip->hop_limits = ttl;
-		memcpy(ip->src_addr, src, 16);
-		memcpy(ip->dst_addr, addr, 16);
+		/* &: uint8_t[16] before DPDK 24.11, struct rte_ipv6_addr after. */
+		memcpy(&ip->src_addr, src, 16);
+		memcpy(&ip->dst_addr, addr, 16);
 		payload = (uint8_t *)(ip + 1);
 	} else {
 		rte_pktmbuf_free(m);

@@ -19,7 +19,7 @@
 
 #include "zcpool_pvt.h"
 
-RTE_LOG_REGISTER(zcpool_logtype, mempool.zcpool, NOTICE);
+RTE_LOG_REGISTER(zcpool_logtype, pmd.mempool.zcpool, NOTICE);
 
 /*
  * The mempool contract: enqueue never fails (the ring has room for every object
@@ -201,7 +201,7 @@ dequeue_slow(struct zcpool *zp, void **objs, unsigned int n, unsigned int lcore)
 	if (rte_ring_dequeue_bulk(zp->ring, objs, n, NULL) == n)
 		goto out;
 	if (zp->lcache_size != 0 && lcaches_on) {
-		rte_spinlock_lock(&zp->steal_lock);
+		pthread_mutex_lock(&zp->steal_lock);
 		for (i = 0; i < RTE_MAX_LCORE; i++)
 			if (__atomic_load_n(&zp->lcache[i].len, __ATOMIC_RELAXED) != 0)
 				__atomic_store_n(&zp->lcache[i].steal, 1, __ATOMIC_RELAXED);
@@ -218,7 +218,7 @@ dequeue_slow(struct zcpool *zp, void **objs, unsigned int n, unsigned int lcore)
 			c->len = 0;
 			__atomic_store_n(&c->steal, 0, __ATOMIC_RELEASE);
 		}
-		rte_spinlock_unlock(&zp->steal_lock);
+		pthread_mutex_unlock(&zp->steal_lock);
 	}
 	if (unlikely(rte_ring_dequeue_bulk(zp->ring, objs, n, NULL) == 0)) {
 		COUNT(zp, lcore, alloc_empty, 1);
@@ -358,6 +358,7 @@ zcpool_alloc(struct rte_mempool *mp)
 	if (zp == NULL)
 		return -ENOMEM;
 	zp->mp = mp;
+	pthread_mutex_init(&zp->steal_lock, NULL);
 	snprintf(ring_name, sizeof(ring_name), "ZC%s", mp->name);
 	zp->ring = rte_ring_create(ring_name, rte_align32pow2(mp->size + 1), mp->socket_id, 0);
 	if (zp->ring == NULL) {
@@ -393,6 +394,7 @@ err_uncarve:
 err_ring:
 	rte_ring_free(zp->ring);
 err_free:
+	pthread_mutex_destroy(&zp->steal_lock);
 	rte_free(zp);
 	return ret;
 }
@@ -428,6 +430,7 @@ zcpool_free(struct rte_mempool *mp)
 	rte_ring_free(zp->ring);
 	rte_free(zp->buf_state);
 	rte_free(zp->slot_obj);
+	pthread_mutex_destroy(&zp->steal_lock);
 	rte_free(zp);
 	mp->pool_data = NULL;
 }

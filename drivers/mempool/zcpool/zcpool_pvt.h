@@ -9,6 +9,7 @@
  * zcpool internals; not for direct inclusion by applications.
  */
 
+#include <pthread.h>
 #include <sys/queue.h>
 
 #include <rte_log.h>
@@ -93,7 +94,8 @@ struct zcpool {
 	struct zcpool_counters any_stats;
 	/* zc_pool_stats_reset() records the sums here: owners never stop counting. */
 	struct zcpool_counters stats_base;
-	rte_spinlock_t steal_lock;  /* One stealer at a time. */
+	/* One stealer at a time; a mutex: the steal makes a system call. */
+	pthread_mutex_t steal_lock;
 
 	struct zcpool_lcache lcache[RTE_MAX_LCORE];
 };

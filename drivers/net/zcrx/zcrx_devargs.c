@@ -2,9 +2,11 @@
  * Copyright(c) 2026 The zcrx-dpdk authors
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -19,83 +21,112 @@
 
 #include "zcrx_pvt.h"
 
-#define ARG_IFACE "iface"
-#define ARG_START_QUEUE "start_queue"
-#define ARG_QUEUE_COUNT "queue_count"
-#define ARG_RQ_ENTRIES "rq_entries"
-#define ARG_BUSY_BUDGET "busy_budget"
-#define ARG_FORCE_COPY "force_copy"
-#define ARG_XDP_PROG "xdp_prog"
-
-static const char * const valid_args[] = {
-	ARG_IFACE, ARG_START_QUEUE, ARG_QUEUE_COUNT, ARG_RQ_ENTRIES, ARG_BUSY_BUDGET,
-	ARG_FORCE_COPY, ARG_XDP_PROG, NULL
+/* A devarg: its key, the parser of its value, where the value goes, its range. */
+struct devarg {
+	const char *key;
+	int (*parse)(const char *dev, const struct devarg *a, const char *value);
+	void *out;
+	unsigned long min, max;
 };
 
-/* Parse an unsigned devarg within [min, max]; logs the bad value. */
-static int
-get_uint(const char *key, const char *value, void *out, unsigned long min, unsigned long max)
+/*
+ * Every devarg error is this one line: the device, the devarg as given (DPDK 22.11's
+ * kvargs hands a bare key a NULL value) and what is wrong or accepted. -EINVAL.
+ */
+static int __rte_format_printf(4, 5)
+arg_error(const char *dev, const char *key, const char *value, const char *fmt, ...)
 {
-	char *end;
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ZCRX_LOG(ERR, "%s: %s%s%s: %s\n", dev, key, value != NULL ? "=" : " without a value",
+		 value != NULL ? value : "", why);
+	return -EINVAL;
+}
+
+/*
+ * Plain decimal within [0, max]: strtoul(.., 0) read "010" as 8 and "0x20" as 32,
+ * and took " 8" and "+8" too.
+ */
+static bool
+decimal(const char *value, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *c;
+
+	if (value == NULL || value[0] == '\0' || (value[0] == '0' && value[1] != '\0'))
+		return false;
+	/* Stops past max: no overflow. */
+	for (c = value; isdigit((unsigned char)*c) && v <= max; c++)
+		v = v * 10 + (*c - '0');
+	if (*c != '\0' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int
+get_uint(const char *dev, const struct devarg *a, const char *value)
+{
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(value, &end, 0);
-	if (errno != 0 || *value == '\0' || *end != '\0' || v < min || v > max) {
-		ZCRX_LOG(ERR, "%s=%s: expected a number from %lu to %lu\n", key, value, min, max);
-		return -EINVAL;
-	}
-	*(unsigned long *)out = v;
+	if (!decimal(value, a->max, &v) || v < a->min)
+		return arg_error(dev, a->key, value,
+				 "expected a number from %lu to %lu in plain decimal (no sign, space, 0x or leading 0)",
+				 a->min, a->max);
+	*(unsigned long *)a->out = v;
+	return 0;
+}
+
+/* The refill ring's size is a mask plus one. */
+static int
+get_rq(const char *dev, const struct devarg *a, const char *value)
+{
+	unsigned long v;
+
+	if (!decimal(value, a->max, &v) || (v & (v - 1)) != 0)
+		return arg_error(dev, a->key, value,
+				 "expected 0 (no refill ring) or a power of two up to %lu, in plain decimal",
+				 a->max);
+	*(unsigned long *)a->out = v;
 	return 0;
 }
 
 static int
-get_iface(const char *key, const char *value, void *out)
+get_iface(const char *dev, const struct devarg *a, const char *value)
 {
-	if (strlen(value) == 0 || strlen(value) >= IFNAMSIZ) {
-		ZCRX_LOG(ERR, "%s=%s: an interface name is 1 to %d characters\n", key, value,
-			 IFNAMSIZ - 1);
-		return -EINVAL;
-	}
-	strcpy(out, value);
+	if (value == NULL || value[0] == '\0' || strlen(value) >= IFNAMSIZ)
+		return arg_error(dev, a->key, value,
+				 "expected an interface name of 1 to %d characters", IFNAMSIZ - 1);
+	strcpy(a->out, value);
 	return 0;
 }
 
 /* Checked here so that a wrong path gets its own message rather than libbpf's. */
 static int
-get_prog(const char *key, const char *value, void *out)
+get_prog(const char *dev, const struct devarg *a, const char *value)
 {
 	int fd;
 
-	if (strlen(value) == 0 || strlen(value) >= PATH_MAX) {
-		ZCRX_LOG(ERR, "%s=%s: expected the path of an XDP object file\n", key, value);
-		return -EINVAL;
-	}
+	if (value == NULL || value[0] == '\0' || strlen(value) >= PATH_MAX)
+		return arg_error(dev, a->key, value, "expected the path of an XDP object file");
 	fd = open(value, O_RDONLY);
 	if (fd < 0) {
 		int err = errno;
 
-		ZCRX_LOG(ERR, "%s=%s: cannot read the XDP object file: %s; %s\n", key, value,
-			 strerror(err), err == ENOENT || err == ENOTDIR ?
-			 "check the path (relative paths start at the working directory)" :
-			 "make it readable by this process");
+		arg_error(dev, a->key, value, "cannot read the XDP object file: %s; %s",
+			  strerror(err), err == ENOENT || err == ENOTDIR ?
+			  "check the path (relative paths start at the working directory)" :
+			  "make it readable by this process");
 		return -err;
 	}
 	close(fd);
-	strcpy(out, value);
+	strcpy(a->out, value);
 	return 0;
 }
-
-#define UINT_HANDLER(name, min, max) \
-	static int name(const char *key, const char *value, void *out) \
-	{ \
-		return get_uint(key, value, out, min, max); \
-	}
-UINT_HANDLER(get_queue, 0, 65535)
-UINT_HANDLER(get_count, 1, ZCRX_MAX_QUEUES)
-UINT_HANDLER(get_rq, 0, ZCRX_RQ_MAX)
-UINT_HANDLER(get_budget, 0, 65535)
-UINT_HANDLER(get_bool, 0, 1)
 
 /* AF_XDP sockets need privileges the probe can check before anything is set up. */
 static int
@@ -116,9 +147,9 @@ check_af_xdp(void)
 	return 0;
 }
 
-/* Interface checks: exists, is up, has the queues, has a MAC address. */
+/* Interface checks: exists, is up, is not the loopback, has the queues, has a MAC address. */
 static int
-check_iface(struct zcrx_dev *zd)
+check_iface(const char *dev, struct zcrx_dev *zd)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 	struct ifreq ifr;
@@ -127,8 +158,8 @@ check_iface(struct zcrx_dev *zd)
 
 	zd->if_index = if_nametoindex(zd->if_name);
 	if (zd->if_index == 0) {
-		ZCRX_LOG(ERR, "interface %s not found: check the name with 'ip link'\n",
-			 zd->if_name);
+		arg_error(dev, "iface", zd->if_name,
+			  "no such interface: check the name with 'ip link'");
 		return -ENODEV;
 	}
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -137,9 +168,17 @@ check_iface(struct zcrx_dev *zd)
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, zd->if_name);
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 || !(ifr.ifr_flags & IFF_UP)) {
-		ZCRX_LOG(ERR, "interface %s is down: bring it up with 'ip link set %s up'\n",
-			 zd->if_name, zd->if_name);
+		arg_error(dev, "iface", zd->if_name,
+			  "the interface is down: bring it up with 'ip link set %s up'",
+			  zd->if_name);
 		ret = -ENETDOWN;
+		goto out;
+	}
+	/* The program steering frames to the sockets would take the host's own traffic. */
+	if (ifr.ifr_flags & IFF_LOOPBACK) {
+		arg_error(dev, "iface", zd->if_name,
+			  "a loopback device carries this host's own traffic, which the port's XDP program would take from every local socket: use a veth pair or a NIC");
+		ret = -EOPNOTSUPP;
 		goto out;
 	}
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
@@ -150,9 +189,10 @@ check_iface(struct zcrx_dev *zd)
 	/* Drivers without channel reporting have a single queue. */
 	nb_queues = RTE_MAX(nb_queues, 1u);
 	if ((unsigned int)zd->start_queue + zd->queue_count > nb_queues) {
-		ZCRX_LOG(ERR, "interface %s has %u queues, start_queue=%u queue_count=%u needs %u: lower them or add channels with 'ethtool -L %s combined N'\n",
-			 zd->if_name, nb_queues, zd->start_queue, zd->queue_count,
-			 zd->start_queue + zd->queue_count, zd->if_name);
+		arg_error(dev, "iface", zd->if_name,
+			  "%u queues, start_queue=%u queue_count=%u needs %u: lower them or add channels with 'ethtool -L %s combined N'",
+			  nb_queues, zd->start_queue, zd->queue_count,
+			  zd->start_queue + zd->queue_count, zd->if_name);
 		ret = -EINVAL;
 	}
 out:
@@ -160,67 +200,90 @@ out:
 	return ret;
 }
 
+static const struct devarg *
+find_devarg(const struct devarg *args, unsigned int nb, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb; i++)
+		if (strcmp(args[i].key, key) == 0)
+			return &args[i];
+	return NULL;
+}
+
+static int
+unknown_key(const char *dev, const struct devarg *args, unsigned int nb,
+	    const struct rte_kvargs_pair *p)
+{
+	char valid[128];
+	size_t len = 0;
+	unsigned int i;
+
+	valid[0] = '\0';
+	for (i = 0; i < nb && len < sizeof(valid); i++)
+		len += snprintf(valid + len, sizeof(valid) - len, "%s%s", i != 0 ? ", " : "",
+				args[i].key);
+	return arg_error(dev, p->key, p->value, "unknown key; valid keys: %s", valid);
+}
+
 int
 zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 {
-	const char *args = rte_vdev_device_args(vdev);
-	struct rte_kvargs *kv;
+	const char *dev = rte_vdev_device_name(vdev), *args = rte_vdev_device_args(vdev);
 	unsigned long start = 0, count = 1, rq = ZCRX_RQ_DEFAULT, budget = 0, copy = 0;
-	int ret;
+	const struct devarg devargs[] = {
+		{ "iface", get_iface, zd->if_name, 0, 0 },
+		{ "start_queue", get_uint, &start, 0, UINT16_MAX },
+		{ "queue_count", get_uint, &count, 1, ZCRX_MAX_QUEUES },
+		{ "rq_entries", get_rq, &rq, 0, ZCRX_RQ_MAX },
+		{ "busy_budget", get_uint, &budget, 0, UINT16_MAX },
+		{ "force_copy", get_uint, &copy, 0, 1 },
+		{ "xdp_prog", get_prog, zd->xdp_prog_path, 0, 0 },
+	};
+	const struct devarg *a;
+	struct rte_kvargs *kv;
+	unsigned int i, j;
+	int ret = 0;
 
-	unsigned int i, k;
-
-	kv = rte_kvargs_parse(args ? args : "", NULL);
+	if (args == NULL)
+		args = "";
+	errno = 0;
+	kv = rte_kvargs_parse(args, NULL);
 	if (kv == NULL) {
-		ZCRX_LOG(ERR, "%s: cannot parse devargs '%s'\n", rte_vdev_device_name(vdev), args);
+		/* Without valid keys to check, DPDK 22.11's kvargs fails only these two ways. */
+		ZCRX_LOG(ERR, "%s: cannot parse devargs '%s': %s\n", dev, args,
+			 errno == ENOMEM ? "out of memory" :
+			 "more than " RTE_STR(RTE_KVARGS_MAX) " key=value pairs (each key is accepted once)");
 		return -EINVAL;
 	}
-	for (i = 0; i < kv->count; i++) {
-		for (k = 0; valid_args[k] != NULL; k++)
-			if (strcmp(kv->pairs[i].key, valid_args[k]) == 0)
-				break;
-		if (valid_args[k] == NULL) {
-			ZCRX_LOG(ERR, "%s: unknown devarg '%s'; valid: iface, start_queue, queue_count, rq_entries, busy_budget, force_copy, xdp_prog\n",
-				 rte_vdev_device_name(vdev), kv->pairs[i].key);
-			ret = -EINVAL;
-			goto out;
-		}
+	for (i = 0; i < kv->count && ret == 0; i++) {
+		const struct rte_kvargs_pair *p = &kv->pairs[i];
+
+		a = find_devarg(devargs, RTE_DIM(devargs), p->key);
+		for (j = 0; j < i && strcmp(kv->pairs[j].key, p->key) != 0; j++)
+			;
+		if (a == NULL)
+			ret = unknown_key(dev, devargs, RTE_DIM(devargs), p);
+		else if (j < i)
+			ret = arg_error(dev, p->key, p->value,
+					"%s given again: each key is accepted once", p->key);
+		else
+			ret = a->parse(dev, a, p->value);
 	}
-	if (rte_kvargs_count(kv, ARG_IFACE) != 1) {
-		ZCRX_LOG(ERR, "%s: iface=<netdev> is required, once\n", rte_vdev_device_name(vdev));
-		ret = -EINVAL;
-		goto out;
-	}
-	ret = rte_kvargs_process(kv, ARG_IFACE, get_iface, zd->if_name);
-	if (ret == 0)
-		ret = rte_kvargs_process(kv, ARG_START_QUEUE, get_queue, &start);
-	if (ret == 0)
-		ret = rte_kvargs_process(kv, ARG_QUEUE_COUNT, get_count, &count);
-	if (ret == 0)
-		ret = rte_kvargs_process(kv, ARG_RQ_ENTRIES, get_rq, &rq);
-	if (ret == 0)
-		ret = rte_kvargs_process(kv, ARG_BUSY_BUDGET, get_budget, &budget);
-	if (ret == 0)
-		ret = rte_kvargs_process(kv, ARG_FORCE_COPY, get_bool, &copy);
-	if (ret == 0)
-		ret = rte_kvargs_process(kv, ARG_XDP_PROG, get_prog, zd->xdp_prog_path);
+	rte_kvargs_free(kv);
 	if (ret != 0)
-		goto out;
-	if ((rq & (rq - 1)) != 0) {
-		ZCRX_LOG(ERR, "rq_entries=%lu: must be 0 (no refill ring) or a power of two up to %d\n",
-			 rq, ZCRX_RQ_MAX);
-		ret = -EINVAL;
-		goto out;
+		return ret;
+	if (zd->if_name[0] == '\0') {
+		ZCRX_LOG(ERR, "%s: iface=<netdev> is required\n", dev);
+		return -EINVAL;
 	}
 	zd->rq_entries = rq;
 	zd->start_queue = start;
 	zd->queue_count = count;
 	zd->busy_budget = budget;
 	zd->force_copy = copy;
-	ret = check_iface(zd);
+	ret = check_iface(dev, zd);
 	if (ret == 0)
 		ret = check_af_xdp();
-out:
-	rte_kvargs_free(kv);
 	return ret;
 }

@@ -16,6 +16,7 @@
 
 #include <bus_vdev_driver.h>
 #include <ethdev_vdev.h>
+#include <rte_alarm.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
@@ -27,6 +28,8 @@ RTE_LOG_REGISTER(zcrx_logtype, pmd.net.zcrx, NOTICE);
 			  RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
 /* Largest frame: one page less the kernel's XDP headroom. */
 #define ZCRX_MAX_RX_PKTLEN (4096 - XDP_PACKET_HEADROOM)
+/* How often a started port checks that its interface still exists. */
+#define ZCRX_WATCH_US (1000 * 1000)
 
 /* ioctl on the netdev by name (flags, MTU). */
 static int
@@ -91,19 +94,59 @@ zcrx_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return netdev_ioctl(zcrx_dev(dev), SIOCSIFMTU, &ifr);
 }
 
+static const struct rte_eth_link link_down = {
+	.link_speed = RTE_ETH_SPEED_NUM_10G,
+	.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+	.link_autoneg = RTE_ETH_LINK_AUTONEG,
+};
+
+void
+zcrx_link_lost(uint16_t port_id, int err)
+{
+	struct rte_eth_dev *dev = &rte_eth_devices[port_id];
+	struct zcrx_dev *zd = zcrx_dev(dev);
+
+	if (__atomic_exchange_n(&zd->link_lost, true, __ATOMIC_RELAXED))
+		return;
+	rte_eth_linkstatus_set(dev, &link_down);
+	ZCRX_LOG(ERR, "port %u: interface %s (index %d) is gone (%s): the link is down and nothing is received or sent; stop and close the port\n",
+		 port_id, zd->if_name, zd->if_index, strerror(err));
+}
+
+/* Deleted, or moved to another namespace: the sockets were unbound from it. */
+static bool
+link_gone(struct rte_eth_dev *dev)
+{
+	struct zcrx_dev *zd = zcrx_dev(dev);
+	char name[IF_NAMESIZE];
+
+	if (!__atomic_load_n(&zd->link_lost, __ATOMIC_RELAXED) &&
+	    if_indextoname(zd->if_index, name) == NULL && (errno == ENXIO || errno == ENODEV))
+		zcrx_link_lost(dev->data->port_id, ENODEV);
+	return __atomic_load_n(&zd->link_lost, __ATOMIC_RELAXED);
+}
+
+/* A deleted interface is otherwise silent: the sockets just see nothing more. */
+static void
+link_watch(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+
+	if (!link_gone(dev) && rte_eal_alarm_set(ZCRX_WATCH_US, link_watch, dev) < 0)
+		ZCRX_LOG(WARNING, "port %u: cannot re-arm the interface check: %s\n",
+			 dev->data->port_id, rte_strerror(rte_errno));
+}
+
 static int
 zcrx_link_update(struct rte_eth_dev *dev, int wait)
 {
+	struct rte_eth_link link = link_down;
 	struct ifreq ifr;
-	struct rte_eth_link link = {
-		.link_speed = RTE_ETH_SPEED_NUM_10G,
-		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
-		.link_autoneg = RTE_ETH_LINK_AUTONEG,
-	};
 
 	RTE_SET_USED(wait);
 	memset(&ifr, 0, sizeof(ifr));
-	if (dev->data->dev_started && netdev_ioctl(zcrx_dev(dev), SIOCGIFFLAGS, &ifr) == 0)
+	if (dev->data->dev_started && !link_gone(dev) &&
+	    netdev_ioctl(zcrx_dev(dev), SIOCGIFFLAGS, &ifr) == 0)
 		link.link_status = (ifr.ifr_flags & IFF_RUNNING) ? RTE_ETH_LINK_UP :
 								   RTE_ETH_LINK_DOWN;
 	return rte_eth_linkstatus_set(dev, &link);
@@ -153,7 +196,8 @@ zcrx_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	return 0;
 }
 
-#if RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0)
+/* The element count arrived in 24.03. */
+#if RTE_VERSION >= RTE_VERSION_NUM(24, 3, 0, 0)
 static const uint32_t *
 zcrx_ptypes(struct rte_eth_dev *dev, size_t *no_of_elements)
 #else
@@ -170,7 +214,7 @@ zcrx_ptypes(struct rte_eth_dev *dev)
 	};
 
 	RTE_SET_USED(dev);
-#if RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0)
+#if RTE_VERSION >= RTE_VERSION_NUM(24, 3, 0, 0)
 	*no_of_elements = RTE_DIM(ptypes);
 #endif
 	return ptypes;
@@ -256,6 +300,9 @@ zcrx_dev_start(struct rte_eth_dev *dev)
 	}
 	dev->data->dev_started = 1;
 	zcrx_link_update(dev, 0);
+	if (rte_eal_alarm_set(ZCRX_WATCH_US, link_watch, dev) < 0)
+		ZCRX_LOG(WARNING, "port %u: no check for the interface going away: %s\n",
+			 dev->data->port_id, rte_strerror(rte_errno));
 	return 0;
 err:
 	while (q-- > 0)
@@ -268,6 +315,8 @@ zcrx_dev_stop(struct rte_eth_dev *dev)
 {
 	uint16_t q;
 
+	/* Waits for a check under way. */
+	rte_eal_alarm_cancel(link_watch, dev);
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
 		qp_stop(dev, q);
 	dev->data->dev_started = 0;
@@ -303,10 +352,13 @@ static void
 zcrx_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct zcrx_dev *zd = zcrx_dev(dev);
+	struct zcrx_rxq *rxq = zd->qp[qid].rxq;
 
-	if (zd->qp[qid].rxq != NULL)
-		zcrx_rq_detach(zd->qp[qid].rxq);
-	rte_free(zd->qp[qid].rxq);
+	if (rxq != NULL) {
+		zcrx_rq_detach(rxq);
+		zcrx_frames_release(rxq);
+	}
+	rte_free(rxq);
 	zd->qp[qid].rxq = NULL;
 	dev->data->rx_queues[qid] = NULL;
 }
@@ -327,21 +379,17 @@ zcrx_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		    struct rte_mempool *mp)
 {
 	struct zcrx_dev *zd = zcrx_dev(dev);
-	struct zcrx_frames frames = { 0 };
 	struct zcrx_rxq *rxq;
-	bool copy;
 	int ret;
 
-	/* Decide whether the pool's memory can be used before touching anything. */
-	ret = zcrx_frames_check(zd, qid, mp, &frames, &copy);
-	if (ret < 0)
-		return ret;
 	rxq = rte_zmalloc_socket("zcrx_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE, socket_id);
 	if (rxq == NULL)
 		return -ENOMEM;
-	rxq->frames = frames;
+	/* Decide whether the pool's memory can be used before touching anything. */
+	ret = zcrx_frames_check(zd, qid, mp, &rxq->frames, &rxq->copy);
+	if (ret < 0)
+		goto err_free;
 	rxq->mp = mp;
-	rxq->copy = copy;
 	rxq->port_id = dev->data->port_id;
 	rxq->queue_id = qid;
 	rxq->nb_desc = rte_align32pow2(nb_desc ? nb_desc : ZCRX_DEFAULT_RING);
@@ -350,14 +398,17 @@ zcrx_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	if (zd->qp[qid].rxq != NULL)
 		zcrx_rx_queue_release(dev, qid);
 	ret = zcrx_rq_attach(zd, rxq);
-	if (ret < 0) {
-		rte_free(rxq);
-		return ret;
-	}
+	if (ret < 0)
+		goto err_release_frames;
 	zd->qp[qid].rxq = rxq;
 	zd->qp[qid].xsk_queue = zd->start_queue + qid;
 	dev->data->rx_queues[qid] = rxq;
 	return 0;
+err_release_frames:
+	zcrx_frames_release(rxq);
+err_free:
+	rte_free(rxq);
+	return ret;
 }
 
 static int
@@ -493,7 +544,7 @@ zcrx_probe(struct rte_vdev_device *vdev)
 		return -ENOMEM;
 	zd = zcrx_dev(dev);
 	ret = zcrx_parse_devargs(vdev, zd);
-	if (ret == 0 && zd->xdp_prog_path[0] != '\0')
+	if (ret == 0)
 		ret = zcrx_xdp_prog_attach(zd);
 	if (ret < 0) {
 		ZCRX_LOG(ERR, "%s: probe failed\n", rte_vdev_device_name(vdev));

@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 #include <rte_version.h>
 
 #include <zc_area_driver.h>
@@ -54,6 +55,7 @@ struct zcrx_umem {
 	/* Pools with buffers in this UMEM, to find a completed frame's mbuf. */
 	const struct zcpool *pools[ZCRX_UMEM_POOLS];
 	unsigned int nb_pools;
+	rte_spinlock_t pools_lock; /* Appends to pools[] (transmit may add one). */
 };
 
 /* Where a receive queue's frames come from. */
@@ -136,7 +138,7 @@ struct zcrx_qp {
 	bool started;
 };
 
-struct xdp_program;
+struct zcrx_xdp;
 
 struct zcrx_dev {
 	char if_name[IFNAMSIZ];
@@ -147,9 +149,9 @@ struct zcrx_dev {
 	int busy_budget;
 	uint32_t ptype_mask;      /* Set by rte_eth_dev_set_ptypes(); all by default. */
 	bool force_copy;
-	char xdp_prog_path[PATH_MAX]; /* xdp_prog devarg ("": libxdp's default program). */
-	struct xdp_program *xdp_prog; /* Attached from probe to close. */
-	int xsks_map_fd;          /* The program's xsks_map: sockets go in at their queue. */
+	char xdp_prog_path[PATH_MAX]; /* xdp_prog devarg ("": the built-in program). */
+	struct zcrx_xdp *xdp;     /* The interface's XDP program, from probe to close. */
+	bool link_lost;           /* The interface went away under the port. */
 	struct rte_ether_addr mac;
 	struct rte_eth_dev *eth_dev;
 	struct zcrx_qp qp[ZCRX_MAX_QUEUES];
@@ -162,6 +164,12 @@ zcrx_dev(struct rte_eth_dev *dev)
 	return dev->data->dev_private;
 }
 
+/*
+ * The port's interface went away (zcrx_ethdev.c): logged once, the link reported
+ * down. err says how it showed (ENXIO from a socket call, ENODEV from the index).
+ */
+void zcrx_link_lost(uint16_t port_id, int err);
+
 /* Devargs (zcrx_devargs.c). */
 int zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd);
 
@@ -170,10 +178,26 @@ int zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 		      struct zcrx_frames *frames, bool *copy);
 int zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp);
 void zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp);
-int zcrx_xdp_prog_attach(struct zcrx_dev *zd);
-void zcrx_xdp_prog_detach(struct zcrx_dev *zd);
+void zcrx_frames_release(struct zcrx_rxq *rxq);
 
 int zcrx_umem_add_pool(struct zcrx_umem *u, const struct zcpool *zp);
+
+/* The XDP program steering frames to the sockets (zcrx_xdp.c). */
+#define ZCRX_XSKS_MAP "xsks_map"
+struct bpf_object;
+struct zcrx_xdp {
+	TAILQ_ENTRY(zcrx_xdp) next;
+	int if_index;
+	char path[PATH_MAX];      /* The xdp_prog object, "" for the built-in program. */
+	struct bpf_object *obj;   /* The object, NULL for the built-in program. */
+	int prog_fd;
+	int map_fd;               /* xsks_map: sockets go in at their queue. */
+	uint32_t map_entries;
+	int owner_fd;             /* The interface's owner record, or -1. */
+	unsigned int refcnt;      /* Ports using it. */
+};
+int zcrx_xdp_prog_attach(struct zcrx_dev *zd);
+void zcrx_xdp_prog_detach(struct zcrx_dev *zd);
 
 /* mbuf of the frame at UMEM address addr (a buffer base the kernel returned). */
 static inline struct rte_mbuf *
@@ -197,6 +221,7 @@ uint16_t zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 unsigned int zcrx_fill(struct zcrx_rxq *rxq, unsigned int n);
 void zcrx_tx_complete(struct zcrx_txq *txq);
+void zcrx_tx_reclaim(struct zcrx_txq *txq);
 
 /* Refill ring (zcrx_rq.c). */
 struct zc_rx_cpl;
@@ -206,8 +231,13 @@ unsigned int zcrx_rq_refill(struct zcrx_rxq *rxq, unsigned int n);
 uint16_t zcrx_rx_cpl(struct zcrx_rxq *rxq, struct zc_rx_cpl *cpl, uint16_t n);
 uint32_t zcrx_rq_full_count(const struct zcrx_rxq *rxq);
 
-/* Counters (zcrx_stats.c). */
+/* Counters (zcrx_stats.c). 25.11 passes the per-queue counters separately. */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+int zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats,
+		   struct eth_queue_stats *qstats);
+#else
 int zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+#endif
 int zcrx_stats_reset(struct rte_eth_dev *dev);
 int zcrx_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 			  unsigned int size);

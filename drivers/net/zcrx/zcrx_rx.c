@@ -2,6 +2,7 @@
  * Copyright(c) 2026 The zcrx-dpdk authors
  */
 
+#include <errno.h>
 #include <sys/socket.h>
 
 #include <rte_ip.h>
@@ -110,8 +111,10 @@ static void
 rx_idle(struct zcrx_rxq *rxq)
 {
 	/* With busy polling, this call is what runs the driver's NAPI here. */
-	if (rxq->busy_poll || xsk_ring_prod__needs_wakeup(&rxq->fq))
-		(void)recvfrom(rxq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+	if ((rxq->busy_poll || xsk_ring_prod__needs_wakeup(&rxq->fq)) &&
+	    unlikely(recvfrom(rxq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL) < 0) &&
+	    errno == ENXIO) /* Unbound: the interface is gone (ENETDOWN: only down). */
+		zcrx_link_lost(rxq->port_id, errno);
 	/* Catch up on fills the pool (or refill ring) could not serve earlier. */
 	if (unlikely(rxq->in_kernel + ZCRX_BURST <= rxq->nb_desc))
 		zcrx_fill(rxq, ZCRX_BURST);

@@ -128,9 +128,19 @@ zcrx_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned 
 	return n;
 }
 
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+int
+zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats,
+	       struct eth_queue_stats *qstats)
+#else
 int
 zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
+#endif
 {
+#if RTE_VERSION < RTE_VERSION_NUM(25, 11, 0, 0)
+	/* The per-queue counters live in rte_eth_stats before 25.11. */
+	struct rte_eth_stats *qstats = stats;
+#endif
 	struct zcrx_dev *zd = zcrx_dev(dev);
 	struct xdp_statistics ks;
 	unsigned int q;
@@ -141,18 +151,18 @@ zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 		if (qp->rxq != NULL) {
 			stats->ipackets += qp->rxq->stats.pkts;
 			stats->ibytes += qp->rxq->stats.bytes;
-			if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-				stats->q_ipackets[q] = qp->rxq->stats.pkts;
-				stats->q_ibytes[q] = qp->rxq->stats.bytes;
+			if (qstats != NULL && q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+				qstats->q_ipackets[q] = qp->rxq->stats.pkts;
+				qstats->q_ibytes[q] = qp->rxq->stats.bytes;
 			}
 		}
 		if (qp->txq != NULL) {
 			stats->opackets += qp->txq->stats.pkts;
 			stats->obytes += qp->txq->stats.bytes;
 			stats->oerrors += qp->txq->stats.errs;
-			if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-				stats->q_opackets[q] = qp->txq->stats.pkts;
-				stats->q_obytes[q] = qp->txq->stats.bytes;
+			if (qstats != NULL && q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+				qstats->q_opackets[q] = qp->txq->stats.pkts;
+				qstats->q_obytes[q] = qp->txq->stats.bytes;
 			}
 		}
 		kernel_stats(qp, &ks);

@@ -2,6 +2,7 @@
  * Copyright(c) 2026 The zcrx-dpdk authors
  */
 
+#include <errno.h>
 #include <sys/socket.h>
 
 #include <rte_errno.h>
@@ -46,6 +47,19 @@ tx_pool(struct zcrx_txq *txq, const struct rte_mbuf *m)
 	return tx_pool_lookup(txq, m->pool);
 }
 
+/* A sent frame the application does not get back: its buffer goes to the pool. */
+static inline void
+tx_free(struct rte_mbuf *m)
+{
+	const struct zcpool *zp = zcpool_of(m->pool);
+
+	/* A reference the application kept makes it the application's again. */
+	if (zp->buf_state != NULL)
+		zcpool_buf_sent(zp, zcpool_mbuf_slot(zp, m), rte_mbuf_refcnt_read(m) > 1 ?
+				ZCPOOL_BUF_USER : ZCPOOL_BUF_FREE);
+	rte_pktmbuf_free(m);
+}
+
 /*
  * Completed frames go back to their pool, or, when the application asked for
  * them (zc_tx_done_set()), to its callback in batches, owned by it again.
@@ -65,18 +79,14 @@ tx_complete(struct zcrx_txq *txq, zc_tx_done_t cb)
 		uint64_t a = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(&txq->cq, idx + i));
 		struct rte_mbuf *m = zcrx_umem_addr_mbuf(u, a);
 		const struct zcpool *zp = zcpool_of(m->pool);
-		/* Frames of a copying queue's private pool were never the application's. */
-		bool give = cb != NULL && !(rxq->copy && m->pool == rxq->frames.mp);
 
-		/* A reference the application kept makes it the application's again. */
-		if (zp->buf_state != NULL)
-			zcpool_buf_sent(zp, zcpool_mbuf_slot(zp, m),
-					give || rte_mbuf_refcnt_read(m) > 1 ?
-					ZCPOOL_BUF_USER : ZCPOOL_BUF_FREE);
-		if (!give) {
-			rte_pktmbuf_free(m);
+		/* Frames of a copying queue's private pool were never the application's. */
+		if (cb == NULL || (rxq->copy && m->pool == rxq->frames.mp)) {
+			tx_free(m);
 			continue;
 		}
+		if (zp->buf_state != NULL)
+			zcpool_buf_sent(zp, zcpool_mbuf_slot(zp, m), ZCPOOL_BUF_USER);
 		txq->stats.handed_back++;
 		done[k++] = m;
 		if (k == RTE_DIM(done)) {
@@ -95,6 +105,25 @@ void
 zcrx_tx_complete(struct zcrx_txq *txq)
 {
 	tx_complete(txq, NULL);
+}
+
+/*
+ * The interface is gone: descriptors the kernel never took stay in the transmit
+ * ring, and it will not read them. Their frames go back as completed ones.
+ */
+void
+zcrx_tx_reclaim(struct zcrx_txq *txq)
+{
+	const struct zcrx_umem *u = txq->qp->umem;
+	uint32_t cons = __atomic_load_n(txq->tx.consumer, __ATOMIC_ACQUIRE);
+	uint32_t n = txq->tx.cached_prod - cons, i;
+
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_prod__tx_desc(&txq->tx, cons + i);
+
+		tx_free(zcrx_umem_addr_mbuf(u, xsk_umem__extract_addr(d->addr)));
+	}
+	txq->outstanding -= RTE_MIN(n, txq->outstanding);
 }
 
 int
@@ -194,7 +223,9 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	txq->stats.bytes += bytes;
 	txq->stats.errs += n - sent;
 kick:
-	if (xsk_ring_prod__needs_wakeup(&txq->tx) || n == 0)
-		(void)sendto(txq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	if ((xsk_ring_prod__needs_wakeup(&txq->tx) || n == 0) &&
+	    unlikely(sendto(txq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) &&
+	    errno == ENXIO) /* Unbound: the interface is gone (ENETDOWN: only down). */
+		zcrx_link_lost(txq->port_id, errno);
 	return n;
 }

@@ -4,17 +4,16 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
-#include <xdp/libxdp.h>
+#include <bpf/bpf.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
-#include <rte_spinlock.h>
 
 #include "zcrx_pvt.h"
 
@@ -31,11 +30,16 @@
 #define ZCRX_UMEM_RING 4096
 #define ZCRX_BIND_TRIES 50
 #define ZCRX_BIND_RETRY_US (20 * 1000)
-#define ZCRX_XSKS_MAP "xsks_map"
 
-/* UMEMs by area: every socket over an area shares its UMEM (XDP_SHARED_UMEM). */
+/*
+ * UMEMs by area: every socket over an area shares its UMEM (XDP_SHARED_UMEM).
+ * The mutex also serialises libxdp, whose UMEM state (socket count, rings) is
+ * not thread-safe: UMEMs and sockets are made and deleted under it, system
+ * calls included. No lcore takes it: transmit only appends to a UMEM's pool
+ * list, under that UMEM's spinlock.
+ */
 static TAILQ_HEAD(, zcrx_umem) umems = TAILQ_HEAD_INITIALIZER(umems);
-static rte_spinlock_t umems_lock = RTE_SPINLOCK_INITIALIZER;
+static pthread_mutex_t umems_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint32_t
 frame_size(const struct zcpool *zp)
@@ -53,6 +57,7 @@ umem_span(const struct zc_area *area, char **base, size_t *len)
 	*len = RTE_ALIGN_CEIL((size_t)((char *)area->addr + area->len - *base), pg);
 }
 
+/* The area's UMEM, made on first use. Called with umems_lock held. */
 static struct zcrx_umem *
 umem_get(struct zc_area *area, uint32_t frame)
 {
@@ -67,16 +72,15 @@ umem_get(struct zc_area *area, uint32_t frame)
 	size_t len;
 	int ret;
 
-	rte_spinlock_lock(&umems_lock);
 	TAILQ_FOREACH(u, &umems, next) {
 		if (u->area == area) {
 			u->refcnt++;
-			goto out;
+			return u;
 		}
 	}
 	u = rte_zmalloc("zcrx_umem", sizeof(*u), RTE_CACHE_LINE_SIZE);
 	if (u == NULL)
-		goto out;
+		return NULL;
 	umem_span(area, &u->base, &len);
 	ret = xsk_umem__create(&u->umem, u->base, len, &u->fq, &u->cq, &cfg);
 	if (ret != 0) {
@@ -84,17 +88,15 @@ umem_get(struct zc_area *area, uint32_t frame)
 			 area->name, len, strerror(-ret),
 			 ret == -EPERM ? " (needs root, or CAP_NET_RAW, CAP_IPC_LOCK and a large enough RLIMIT_MEMLOCK)" : "");
 		rte_free(u);
-		u = NULL;
-		goto out;
+		return NULL;
 	}
 	u->area = area;
 	u->delta = (char *)area->addr - u->base;
 	u->frame_size = frame;
 	u->refcnt = 1;
+	rte_spinlock_init(&u->pools_lock);
 	zc_area_get(area);
 	TAILQ_INSERT_TAIL(&umems, u, next);
-out:
-	rte_spinlock_unlock(&umems_lock);
 	return u;
 }
 
@@ -104,7 +106,7 @@ zcrx_umem_add_pool(struct zcrx_umem *u, const struct zcpool *zp)
 	unsigned int i;
 	int ret = 0;
 
-	rte_spinlock_lock(&umems_lock);
+	rte_spinlock_lock(&u->pools_lock);
 	for (i = 0; i < u->nb_pools; i++)
 		if (u->pools[i] == zp)
 			goto out;
@@ -116,20 +118,17 @@ zcrx_umem_add_pool(struct zcrx_umem *u, const struct zcpool *zp)
 	/* Readers load the count with acquire: publish the entry first. */
 	__atomic_store_n(&u->nb_pools, u->nb_pools + 1, __ATOMIC_RELEASE);
 out:
-	rte_spinlock_unlock(&umems_lock);
+	rte_spinlock_unlock(&u->pools_lock);
 	return ret;
 }
 
+/* Called with umems_lock held. */
 static void
 umem_put(struct zcrx_umem *u)
 {
-	rte_spinlock_lock(&umems_lock);
-	if (--u->refcnt > 0) {
-		rte_spinlock_unlock(&umems_lock);
+	if (--u->refcnt > 0)
 		return;
-	}
 	TAILQ_REMOVE(&umems, u, next);
-	rte_spinlock_unlock(&umems_lock);
 	xsk_umem__delete(u->umem);
 	zc_area_put(u->area);
 	rte_free(u);
@@ -142,11 +141,11 @@ umem_frame_size(const struct zc_area *area)
 	const struct zcrx_umem *u;
 	uint32_t frame = 0;
 
-	rte_spinlock_lock(&umems_lock);
+	pthread_mutex_lock(&umems_lock);
 	TAILQ_FOREACH(u, &umems, next)
 		if (u->area == area)
 			frame = u->frame_size;
-	rte_spinlock_unlock(&umems_lock);
+	pthread_mutex_unlock(&umems_lock);
 	return frame;
 }
 
@@ -195,13 +194,14 @@ zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 		frames->mp = mp;
 		*copy = false;
 	} else {
-		/* Frames from a private zcpool pool, copied into the application's mbufs. */
+		/*
+		 * Frames from a private zcpool pool, copied into the application's
+		 * mbufs. The queue's previous pool, if any, went at its release.
+		 */
 		snprintf(name, sizeof(name), "zcrx%u_%u", zd->eth_dev->data->port_id, qid);
-		own = rte_mempool_lookup(name);
-		if (own == NULL)
-			own = zc_pktmbuf_pool_create(name, 2 * ZCRX_UMEM_RING, 0, 0,
-						     RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
-						     zd->eth_dev->data->numa_node);
+		own = zc_pktmbuf_pool_create(name, 2 * ZCRX_UMEM_RING, 0, 0,
+					     RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
+					     zd->eth_dev->data->numa_node);
 		if (own == NULL) {
 			ZCRX_LOG(ERR, "rx queue %u: cannot create the frame pool for copying: %s\n",
 				 qid, rte_strerror(rte_errno));
@@ -214,6 +214,20 @@ zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 	}
 	frames->zp = zcpool_of(frames->mp);
 	return 0;
+}
+
+/*
+ * A copying queue's private frame pool, and the area made with it, go with the
+ * queue. The queue is stopped, so its socket and the UMEM over that area are
+ * gone and the kernel holds no frame; the application never gets one (copies
+ * are made into its own mbufs). Frames still out were lost at a stop (and said
+ * so there): nothing can reach them, so the pool is freed now, not waited for.
+ */
+void
+zcrx_frames_release(struct zcrx_rxq *rxq)
+{
+	if (rxq->copy)
+		zc_pool_destroy(rxq->frames.mp, ZC_POOL_DESTROY_FORCE);
 }
 
 static bool
@@ -231,6 +245,83 @@ set_busy_poll(struct zcrx_dev *zd, int fd)
 	return true;
 }
 
+static void
+qp_umem_put(struct zcrx_qp *qp)
+{
+	umem_put(qp->umem);
+	qp->umem = NULL;
+}
+
+/* Take the area's UMEM for the queue pair and list its pool there. Called with umems_lock held. */
+static int
+qp_umem_get(struct zcrx_qp *qp)
+{
+	struct zcrx_frames *f = &qp->rxq->frames;
+	int ret;
+
+	qp->umem = umem_get(f->zp->area, frame_size(f->zp));
+	if (qp->umem == NULL)
+		return -ENOMEM;
+	ret = zcrx_umem_add_pool(qp->umem, f->zp);
+	if (ret < 0) {
+		ZCRX_LOG(ERR, "area %s is used by more than %d pools\n", f->zp->area->name,
+			 ZCRX_UMEM_POOLS);
+		qp_umem_put(qp);
+		return ret;
+	}
+	f->delta = qp->umem->delta;
+	return 0;
+}
+
+/*
+ * Create the socket over the UMEM. The kernel releases a closed socket's hold on
+ * the queue from a work item: right after a stop, binding again may see EBUSY for
+ * a moment. A failed attempt unmaps the rings libxdp created with the UMEM, so a
+ * UMEM that only this socket uses is made anew before trying again. Called with
+ * umems_lock held (sleeping under it is fine: only control paths take it); on
+ * failure the UMEM is put.
+ */
+static int
+qp_bind(struct zcrx_dev *zd, struct zcrx_qp *qp, const struct xsk_socket_config *cfg)
+{
+	struct zcrx_rxq *rxq = qp->rxq;
+	struct zcrx_txq *txq = qp->txq;
+	int tries, ret;
+
+	for (tries = 0;; tries++) {
+		ret = xsk_socket__create_shared(&qp->xsk, zd->if_name, qp->xsk_queue,
+						qp->umem->umem, &rxq->rx, txq ? &txq->tx : NULL,
+						&rxq->fq, txq ? &txq->cq : &qp->spare_cq, cfg);
+		if (ret != -EBUSY || tries == ZCRX_BIND_TRIES)
+			break;
+		rte_delay_us_sleep(ZCRX_BIND_RETRY_US);
+		if (qp->umem->refcnt == 1) {
+			qp_umem_put(qp);
+			ret = qp_umem_get(qp);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	if (ret != 0) {
+		ZCRX_LOG(ERR, "%s queue %u: cannot create the AF_XDP socket: %s%s\n",
+			 zd->if_name, qp->xsk_queue, strerror(-ret),
+			 ret == -EBUSY ? " (another program or socket holds the queue)" :
+			 ret == -EPERM ? " (needs root, or CAP_NET_RAW and CAP_BPF)" : "");
+		qp_umem_put(qp);
+	}
+	return ret;
+}
+
+static void
+qp_socket_delete(struct zcrx_qp *qp)
+{
+	pthread_mutex_lock(&umems_lock);
+	xsk_socket__delete(qp->xsk);
+	qp->xsk = NULL;
+	qp_umem_put(qp);
+	pthread_mutex_unlock(&umems_lock);
+}
+
 int
 zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 {
@@ -240,65 +331,24 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 		.rx_size = rte_align32pow2(rxq->nb_desc),
 		.tx_size = txq ? rte_align32pow2(txq->nb_desc) : 0,
 		.bind_flags = XDP_USE_NEED_WAKEUP | (zd->force_copy ? XDP_COPY : 0),
-		/* With xdp_prog the user's program is attached; libxdp must not add its own. */
-		.libxdp_flags = zd->xdp_prog != NULL ? XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD : 0,
+		/* The port's own program steers frames (zcrx_xdp_prog_attach()). */
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 	};
 	unsigned int filled;
 	int ret;
 
-	qp->umem = umem_get(rxq->frames.zp->area, frame_size(rxq->frames.zp));
-	if (qp->umem == NULL)
-		return -ENOMEM;
-	rxq->frames.delta = qp->umem->delta;
-	ret = zcrx_umem_add_pool(qp->umem, rxq->frames.zp);
-	if (ret < 0) {
-		ZCRX_LOG(ERR, "area %s is used by more than %d pools\n", qp->umem->area->name,
-			 ZCRX_UMEM_POOLS);
-		umem_put(qp->umem);
-		qp->umem = NULL;
+	pthread_mutex_lock(&umems_lock);
+	ret = qp_umem_get(qp);
+	if (ret == 0)
+		ret = qp_bind(zd, qp, &cfg);
+	pthread_mutex_unlock(&umems_lock);
+	if (ret < 0)
 		return ret;
-	}
-	/*
-	 * The kernel releases a closed socket's hold on the queue from a work item:
-	 * right after a stop, binding again may see EBUSY for a moment. A failed
-	 * attempt unmaps the rings libxdp created with the UMEM, so a UMEM that only
-	 * this socket uses is made anew before trying again.
-	 */
-	for (int tries = 0;; tries++) {
-		ret = xsk_socket__create_shared(&qp->xsk, zd->if_name, qp->xsk_queue,
-						qp->umem->umem, &rxq->rx, txq ? &txq->tx : NULL,
-						&rxq->fq, txq ? &txq->cq : &qp->spare_cq, &cfg);
-		if (ret != -EBUSY || tries == ZCRX_BIND_TRIES)
-			break;
-		rte_delay_us_sleep(ZCRX_BIND_RETRY_US);
-		if (qp->umem->refcnt == 1) {
-			umem_put(qp->umem);
-			qp->umem = umem_get(rxq->frames.zp->area, frame_size(rxq->frames.zp));
-			if (qp->umem == NULL)
-				return -ENOMEM;
-			zcrx_umem_add_pool(qp->umem, rxq->frames.zp);
-		}
-	}
+	ret = xsk_socket__update_xskmap(qp->xsk, zd->xdp->map_fd);
 	if (ret != 0) {
-		ZCRX_LOG(ERR, "%s queue %u: cannot create the AF_XDP socket: %s%s\n",
-			 zd->if_name, qp->xsk_queue, strerror(-ret),
-			 ret == -EBUSY ? " (another program or socket holds the queue)" :
-			 ret == -EPERM ? " (needs root, or CAP_NET_RAW and CAP_BPF)" : "");
-		umem_put(qp->umem);
-		qp->umem = NULL;
-		return ret;
-	}
-	if (zd->xdp_prog != NULL) {
-		ret = xsk_socket__update_xskmap(qp->xsk, zd->xsks_map_fd);
-		if (ret != 0) {
-			ZCRX_LOG(ERR, "%s queue %u: cannot insert the socket into xsks_map of xdp_prog=%s: %s\n",
-				 zd->if_name, qp->xsk_queue, zd->xdp_prog_path, strerror(-ret));
-			xsk_socket__delete(qp->xsk);
-			qp->xsk = NULL;
-			umem_put(qp->umem);
-			qp->umem = NULL;
-			return ret;
-		}
+		ZCRX_LOG(ERR, "%s queue %u: cannot insert the socket into the XDP program's " ZCRX_XSKS_MAP ": %s\n",
+			 zd->if_name, qp->xsk_queue, strerror(-ret));
+		goto err_socket;
 	}
 	rxq->fd = xsk_socket__fd(qp->xsk);
 	if (txq != NULL)
@@ -310,6 +360,9 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 			 zd->if_name, qp->xsk_queue, rxq->frames.mp->name);
 	qp->started = true;
 	return 0;
+err_socket:
+	qp_socket_delete(qp);
+	return ret;
 }
 
 /* A frame the kernel held goes back to its pool. */
@@ -350,97 +403,32 @@ drain_rx(struct zcrx_rxq *rxq)
 
 void
 zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp)
-{	if (!qp->started)
+{
+	if (!qp->started)
 		return;
+	/*
+	 * No frame is steered to the socket from now on. The kernel would drop the
+	 * entry only once the socket is released, and libxdp keeps the first socket
+	 * over a UMEM open until the UMEM goes.
+	 */
+	(void)bpf_map_delete_elem(zd->xdp->map_fd, &qp->xsk_queue);
 	if (qp->txq != NULL) {
 		/* Copy-mode sends complete within the kick; give them a few tries. */
 		for (int i = 0; i < 100 && qp->txq->outstanding != 0; i++) {
 			(void)sendto(qp->txq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 			zcrx_tx_complete(qp->txq);
 		}
+		if (qp->txq->outstanding != 0 && __atomic_load_n(&zd->link_lost, __ATOMIC_RELAXED))
+			zcrx_tx_reclaim(qp->txq);
 		if (qp->txq->outstanding != 0)
 			ZCRX_LOG(WARNING, "%s queue %u: %u sent buffers not completed at stop\n",
 				 zd->if_name, qp->xsk_queue, qp->txq->outstanding);
 	}
 	drain_rx(qp->rxq);
-	xsk_socket__delete(qp->xsk);
+	qp_socket_delete(qp);
 	if (qp->rxq->in_kernel != 0)
 		ZCRX_LOG(WARNING, "%s queue %u: %u buffers taken by the kernel during the stop are lost\n",
 			 zd->if_name, qp->xsk_queue, qp->rxq->in_kernel);
 	qp->rxq->in_kernel = 0;
-	qp->xsk = NULL;
-	umem_put(qp->umem);
-	qp->umem = NULL;
 	qp->started = false;
-}
-
-/*
- * xdp_prog: the user's program replaces libxdp's default one. It is attached at
- * probe so that a bad object or a busy interface fails the probe, before the
- * application has configured anything, and stays until close so that stopping
- * and starting queues does not reload it.
- */
-int
-zcrx_xdp_prog_attach(struct zcrx_dev *zd)
-{
-	const char *path = zd->xdp_prog_path;
-	struct xdp_program *prog;
-	struct bpf_map *map;
-	char msg[128];
-	int ret;
-
-	prog = xdp_program__open_file(path, NULL, NULL);
-	ret = libxdp_get_error(prog);
-	if (ret != 0) {
-		libxdp_strerror(ret, msg, sizeof(msg));
-		ZCRX_LOG(ERR, "xdp_prog=%s: not a loadable BPF object (%s); build it with 'clang -O2 -g -target bpf -c'\n",
-			 path, msg);
-		return ret;
-	}
-	map = bpf_object__find_map_by_name(xdp_program__bpf_obj(prog), ZCRX_XSKS_MAP);
-	if (map == NULL || bpf_map__type(map) != BPF_MAP_TYPE_XSKMAP) {
-		ZCRX_LOG(ERR, "xdp_prog=%s: no BPF_MAP_TYPE_XSKMAP map named " ZCRX_XSKS_MAP "; the program must define one and redirect to it by ctx->rx_queue_index\n",
-			 path);
-		ret = -EINVAL;
-		goto err;
-	}
-	if (bpf_map__max_entries(map) < (uint32_t)zd->start_queue + zd->queue_count) {
-		ZCRX_LOG(ERR, "xdp_prog=%s: " ZCRX_XSKS_MAP " has %u entries, queues up to %u need %u; raise its max_entries\n",
-			 path, bpf_map__max_entries(map), zd->start_queue + zd->queue_count - 1,
-			 zd->start_queue + zd->queue_count);
-		ret = -EINVAL;
-		goto err;
-	}
-	ret = xdp_program__attach(prog, zd->if_index, XDP_MODE_UNSPEC, 0);
-	if (ret != 0) {
-		libxdp_strerror(ret, msg, sizeof(msg));
-		if (ret == -EEXIST || ret == -EBUSY)
-			ZCRX_LOG(ERR, "xdp_prog=%s: cannot attach it to %s: %s; another XDP program is attached ('ip link show %s'): remove it with 'ip link set %s xdp off'\n",
-				 path, zd->if_name, msg, zd->if_name, zd->if_name);
-		else
-			ZCRX_LOG(ERR, "xdp_prog=%s: cannot attach it to %s: %s; the kernel refused it (--log-level=pmd.net.zcrx:debug shows libbpf's log)\n",
-				 path, zd->if_name, msg);
-		goto err;
-	}
-	zd->xsks_map_fd = bpf_object__find_map_fd_by_name(xdp_program__bpf_obj(prog), ZCRX_XSKS_MAP);
-	zd->xdp_prog = prog;
-	return 0;
-err:
-	xdp_program__close(prog);
-	return ret;
-}
-
-void
-zcrx_xdp_prog_detach(struct zcrx_dev *zd)
-{
-	int ret;
-
-	if (zd->xdp_prog == NULL)
-		return;
-	ret = xdp_program__detach(zd->xdp_prog, zd->if_index, XDP_MODE_UNSPEC, 0);
-	if (ret != 0)
-		ZCRX_LOG(WARNING, "%s: cannot detach xdp_prog=%s: %s; remove it with 'ip link set %s xdp off'\n",
-			 zd->if_name, zd->xdp_prog_path, strerror(-ret), zd->if_name);
-	xdp_program__close(zd->xdp_prog);
-	zd->xdp_prog = NULL;
 }

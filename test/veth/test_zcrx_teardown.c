@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The zcrx-dpdk authors
+ */
+
+/*
+ * What net_zcrx leaves behind (issue 8): a port whose pool is not a zcpool pool
+ * (the copy path) makes a private frame pool and area, which must go with its
+ * queue, however often the port is opened, re-set up and closed; and an
+ * interface deleted under a running port must be said once, show as the link
+ * going down, and still let the port stop and close with every buffer back,
+ * those the application returns through the refill ring meanwhile included.
+ * Run by on_veth.sh (the last case deletes the interface):
+ *   test_zcrx_teardown --no-huge|--huge [EAL args] -- IFACE "SEND COMMAND"
+ */
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+
+#include <zc_area.h>
+#include <zc_pool.h>
+#include <zc_rq.h>
+
+#include "veth_test.h"
+
+#define VDEV "net_zcrx_td"
+#define NB_MBUF 4096
+#define BATCH 64
+#define CYCLES 3
+
+static uint16_t port;
+
+static int
+port_open(struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf = { 0 };
+	char devargs[64];
+
+	snprintf(devargs, sizeof(devargs), "iface=%s", iface);
+	ZC_ASSERT(rte_vdev_init(VDEV, devargs) == 0, "probe on %s", iface);
+	ZC_ASSERT(rte_eth_dev_get_port_by_name(VDEV, &port) == 0, "port");
+	ZC_ASSERT(rte_eth_dev_configure(port, 1, 1, &conf) == 0, "configure");
+	ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, mp) == 0, "rxq");
+	ZC_ASSERT(rte_eth_tx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL) == 0, "txq");
+	return 0;
+}
+
+static int
+port_close(void)
+{
+	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
+	ZC_ASSERT(rte_eth_dev_close(port) == 0, "close");
+	ZC_ASSERT(rte_vdev_uninit(VDEV) == 0, "detach");
+	return 0;
+}
+
+/* After a failed assertion: nothing left open for the next case. */
+static void
+port_abandon(void)
+{
+	if (rte_eth_dev_get_port_by_name(VDEV, &port) == 0) {
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+	rte_vdev_uninit(VDEV);
+}
+
+/* Send BATCH frames from the namespace and receive them; held[] keeps them. */
+static unsigned int
+traffic(struct rte_mbuf **held)
+{
+	uint64_t end;
+	unsigned int got = 0;
+
+	if (system(send_cmd) != 0)
+		return 0;
+	end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (got < BATCH && rte_get_timer_cycles() < end)
+		got += rte_eth_rx_burst(port, 0, &held[got], BATCH - got);
+	return got;
+}
+
+static int
+receive_and_free(void)
+{
+	struct rte_mbuf *m[BATCH];
+	unsigned int got = traffic(m);
+
+	rte_pktmbuf_free_bulk(m, got);
+	ZC_ASSERT(got == BATCH, "received %u of %u", got, BATCH);
+	return 0;
+}
+
+/* Not ethdev's port table, which the first port makes for good. */
+static void
+count_zone(const struct rte_memzone *mz, void *arg)
+{
+	(*(unsigned int *)arg) += strcmp(mz->name, "rte_eth_dev_data") != 0;
+}
+
+static void
+count_pool(struct rte_mempool *mp, void *arg)
+{
+	RTE_SET_USED(mp);
+	(*(unsigned int *)arg)++;
+}
+
+static int
+count_area(const struct zc_area *area, void *arg)
+{
+	RTE_SET_USED(area);
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+struct census {
+	unsigned int zones, pools, areas;
+};
+
+static struct census
+census(void)
+{
+	struct census c = { 0 };
+
+	rte_memzone_walk(count_zone, &c.zones);
+	rte_mempool_walk(count_pool, &c.pools);
+	zc_area_walk(count_area, &c.areas);
+	return c;
+}
+
+/* Open, receive (copying), re-set up the stopped queue, receive, close: CYCLES times. */
+static int
+copy_cycles(struct rte_mempool *mp)
+{
+	struct census before = census(), after;
+	char own[RTE_MEMPOOL_NAMESIZE];
+	int i;
+
+	for (i = 0; i < CYCLES; i++) {
+		ZC_ASSERT(port_open(mp) == 0, "open %d", i);
+		snprintf(own, sizeof(own), "zcrx%u_0", port);
+		ZC_ASSERT(rte_mempool_lookup(own) != NULL, "no private frame pool %s", own);
+		ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
+		ZC_ASSERT(receive_and_free() == 0, "receive %d", i);
+		ZC_ASSERT(rte_eth_dev_rx_queue_stop(port, 0) == 0, "queue stop");
+		ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, mp) == 0,
+			  "re-setup");
+		ZC_ASSERT(rte_eth_dev_rx_queue_start(port, 0) == 0, "queue start");
+		ZC_ASSERT(receive_and_free() == 0, "receive after re-setup %d", i);
+		ZC_ASSERT(port_close() == 0, "close %d", i);
+		after = census();
+		ZC_ASSERT(rte_mempool_lookup(own) == NULL, "%s left after close %d", own, i);
+		ZC_ASSERT(after.pools == before.pools && after.areas == before.areas &&
+			  after.zones == before.zones,
+			  "after close %d: %u pools, %u areas, %u memzones; %u, %u, %u before", i,
+			  after.pools, after.areas, after.zones, before.pools, before.areas,
+			  before.zones);
+	}
+	ZC_ASSERT(rte_mempool_avail_count(mp) == NB_MBUF, "%u of %u mbufs back",
+		  rte_mempool_avail_count(mp), NB_MBUF);
+	return 0;
+}
+
+static int
+test_copy_pool_freed(void)
+{
+	struct rte_mempool *mp;
+	int ret;
+
+	mp = rte_pktmbuf_pool_create_by_ops("td_ring", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					    SOCKET_ID_ANY, "ring_mp_mc");
+	ZC_ASSERT(mp != NULL, "ring pool: %s", rte_strerror(rte_errno));
+	ret = copy_cycles(mp);
+	if (ret != 0)
+		port_abandon();
+	rte_mempool_free(mp);
+	return ret;
+}
+
+/* Occurrences of s in what the log stream received so far. */
+static unsigned int
+log_count(FILE *log, const char *s)
+{
+	unsigned int n = 0;
+	char line[1024];
+
+	fflush(log);
+	rewind(log);
+	while (fgets(line, sizeof(line), log) != NULL)
+		n += strstr(line, s) != NULL;
+	fseek(log, 0, SEEK_END);
+	return n;
+}
+
+static bool
+link_up(void)
+{
+	struct rte_eth_link link;
+
+	return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+/* Poll the port for up to ms milliseconds, or until the log says s. */
+static void
+poll_until(FILE *log, const char *s, unsigned int ms)
+{
+	uint64_t end = rte_get_timer_cycles() + ms * rte_get_timer_hz() / 1000;
+	struct rte_mbuf *m[BATCH];
+
+	while (rte_get_timer_cycles() < end && (s == NULL || log_count(log, s) == 0)) {
+		rte_pktmbuf_free_bulk(m, rte_eth_rx_burst(port, 0, m, BATCH));
+		rte_delay_us_sleep(10 * 1000);
+	}
+}
+
+static int
+link_lost(FILE *log, struct rte_mempool *mp)
+{
+	char gone[96], del[64];
+	struct rte_mbuf *held[BATCH];
+	unsigned int got, i, sent, first;
+	struct zc_rq *rq;
+
+	ZC_ASSERT(port_open(mp) == 0, "open");
+	rq = zc_rq_get(port, 0);
+	ZC_ASSERT(rq != NULL, "refill ring: %s", rte_strerror(rte_errno));
+	ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
+	ZC_ASSERT(link_up(), "link down before the interface went away");
+	got = traffic(held);
+	ZC_ASSERT(got == BATCH, "received %u", got);
+
+	snprintf(del, sizeof(del), "ip link del %s", iface);
+	ZC_ASSERT(system(del) == 0, "%s", del);
+	/* Found by the port's own check: no rte_eth_link_get() meanwhile. */
+	snprintf(gone, sizeof(gone), "port %u: interface %s (index ", port, iface);
+	poll_until(log, gone, 3000);
+	ZC_ASSERT(log_count(log, gone) == 1, "no '%s...' line in 3 s", gone);
+	ZC_ASSERT(!link_up(), "the link is up without its interface");
+	/* Said once, however often it is seen again. */
+	poll_until(log, NULL, 1500);
+	ZC_ASSERT(!link_up(), "the link came back up");
+	ZC_ASSERT(log_count(log, gone) == 1, "said %u times", log_count(log, gone));
+
+	/*
+	 * A quarter is sent, which the kernel no longer takes (reclaimed at stop), a
+	 * quarter goes back through the refill ring, the rest is freed at the end.
+	 */
+	sent = rte_eth_tx_burst(port, 0, held, got / 4);
+	rte_pktmbuf_free_bulk(&held[sent], got / 4 - sent);
+	for (i = 0; i < got / 4; i++)
+		ZC_ASSERT(zc_rq_post_mbuf(rq, held[got - 1 - i]) == 0, "post %u", i);
+	first = got / 4;
+	got -= i;
+	poll_until(log, NULL, 100);
+	ZC_ASSERT(port_close() == 0, "stop and close without the interface");
+	zc_rq_put(rq);
+	ZC_ASSERT(log_count(log, "cannot detach") == 0, "a warning about the program it took");
+	rte_pktmbuf_free_bulk(&held[first], got - first);
+	ZC_ASSERT(rte_mempool_avail_count(mp) == NB_MBUF, "%u of %u buffers back",
+		  rte_mempool_avail_count(mp), NB_MBUF);
+	return 0;
+}
+
+static int
+test_interface_deleted(void)
+{
+	struct rte_mempool *mp;
+	FILE *log, *out;
+	char line[1024];
+	int ret;
+
+	mp = zc_pktmbuf_pool_create("td_zc", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
+				    SOCKET_ID_ANY);
+	ZC_ASSERT(mp != NULL, "pool: %s", rte_strerror(rte_errno));
+	log = tmpfile();
+	ZC_ASSERT(log != NULL, "tmpfile");
+	out = rte_log_get_stream();
+	rte_openlog_stream(log);
+	ret = link_lost(log, mp);
+	if (ret != 0)
+		port_abandon();
+	rte_openlog_stream(out);
+	/* What the driver said, for the test's log. */
+	rewind(log);
+	while (fgets(line, sizeof(line), log) != NULL)
+		fputs(line, stdout);
+	fclose(log);
+	if (ret == 0 && zc_pool_destroy(mp, 0) != 0)
+		ret = -1;
+	return ret;
+}
+
+ZC_VETH_TEST_MAIN(
+	{ "copy path leaves no pool or area behind", test_copy_pool_freed },
+	{ "interface deleted under a running port", test_interface_deleted }
+)
