@@ -65,7 +65,7 @@ tee -i "$tmp/zcfwd" <"$tmp/out" &
 # One forwarding lcore (1); the generator gets the other core. --in-memory: the
 # pool's hugepages are never files, so nothing is left behind.
 "$top/build/examples/zcfwd/zcfwd" -l 0,1 --main-lcore 0 --no-pci --in-memory \
-	--log-level=lib.eal:error \
+	--log-level=lib.eal:error --log-level=lib.telemetry:warning \
 	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" -- \
 	-p 0x3 --config "(0,0,1),(1,0,1)" --routes "$tmp/routes" \
 	--eth-dest "1,$(topo_mac "$sink_ns" "${TOPO}b1")" --return refill "$@" \
@@ -98,6 +98,14 @@ echo "demo: generator (namespace $gen_ns): $(cat "$tmp/gen")"
 echo "demo: sink (namespace $sink_ns): $((after - before)) frames arrived (kernel counter); a"
 echo "      python counter beside it sampled what it could:"
 sed 's/^/        /' "$tmp/sink"
+# Offered, taken by the port, forwarded, arrived: where each frame went.
+offered=$(sed -n 's/^sent \([0-9]*\) frames.*/\1/p' "$tmp/gen")
+read -r took lost <<<"$(sed -n 's/^ *lost before zcfwd: \([0-9]*\) .*the port took \([0-9]*\)$/\2 \1/p' \
+	"$tmp/zcfwd" | head -n 1)"
+fwd=$(sed -n 's/^port 1 (.*tx \([0-9]*\) (.*/\1/p' "$tmp/zcfwd")
+echo "demo: offered ${offered:-?}; port 0 took ${took:-?}, of which ${lost:-?} were lost before"
+echo "      zcfwd (the socket dropped them: zcfwd, sharing two CPUs with the generator,"
+echo "      did not poll fast enough); forwarded ${fwd:-?}; the sink got $((after - before))"
 if [ $((after - before)) -eq 0 ]; then
 	echo "demo: FAIL: nothing arrived in the sink namespace" >&2
 	exit 1

@@ -55,23 +55,51 @@ format_drops(char *buf, size_t len, const uint64_t *now, const uint64_t *before)
 		snprintf(buf, len, "none");
 }
 
+/*
+ * Frames the port lost before zcfwd saw them, from ethdev: imissed (for
+ * net_zcrx, the socket's rx_dropped and rx_ring_full: zcfwd did not poll fast
+ * enough, or the fill ring was empty), ierrors and rx_nombuf.
+ */
+struct zcfwd_lost {
+	uint64_t missed, errors, nombuf;
+};
+
+static struct zcfwd_lost
+port_lost(uint16_t port)
+{
+	struct rte_eth_stats st;
+	struct zcfwd_lost l = { 0 };
+
+	if (rte_eth_stats_get(port, &st) == 0) {
+		l.missed = st.imissed;
+		l.errors = st.ierrors;
+		l.nombuf = st.rx_nombuf;
+	}
+	return l;
+}
+
 void
 zcfwd_stats_line(const struct zcfwd *fwd, double seconds)
 {
 	static struct zcfwd_counters prev[ZCFWD_MAX_PORTS];
+	static struct zcfwd_lost prev_lost[ZCFWD_MAX_PORTS];
 	unsigned int i;
 
 	for (i = 0; i < fwd->nb_ports; i++) {
 		uint16_t p = fwd->ports[i];
+		struct zcfwd_lost lost = port_lost(p);
 		struct zcfwd_counters t;
 		char drops[256];
 
 		zcfwd_port_totals(fwd, p, &t);
 		format_drops(drops, sizeof(drops), t.drop, prev[p].drop);
-		printf("port %u: rx %7.3f Mpps  tx %7.3f Mpps | drops/s %s | returned/s refill %.3fM free %.3fM",
+		printf("port %u: rx %7.3f Mpps  tx %7.3f Mpps | lost/s %.3fM | drops/s %s | returned/s refill %.3fM free %.3fM",
 		       p, (t.rx - prev[p].rx) / seconds / 1e6, (t.tx - prev[p].tx) / seconds / 1e6,
+		       (lost.missed + lost.errors + lost.nombuf - prev_lost[p].missed -
+			prev_lost[p].errors - prev_lost[p].nombuf) / seconds / 1e6,
 		       drops, (t.ret_refill - prev[p].ret_refill) / seconds / 1e6,
 		       (t.ret_free - prev[p].ret_free) / seconds / 1e6);
+		prev_lost[p] = lost;
 		if (t.refill_full != prev[p].refill_full)
 			printf(" (ring full %" PRIu64 ")", t.refill_full - prev[p].refill_full);
 		printf("\n");
@@ -129,6 +157,7 @@ zcfwd_summary(const struct zcfwd *fwd, double seconds)
 	for (i = 0; i < fwd->nb_ports; i++) {
 		uint16_t p = fwd->ports[i];
 		char name[RTE_ETH_NAME_MAX_LEN] = "?", drops[256];
+		struct zcfwd_lost lost = port_lost(p);
 		struct zcfwd_counters t;
 
 		zcfwd_port_totals(fwd, p, &t);
@@ -137,9 +166,13 @@ zcfwd_summary(const struct zcfwd *fwd, double seconds)
 		printf("port %u (%s): rx %" PRIu64 " (%.3f Mpps)  tx %" PRIu64 " (%.3f Mpps)\n"
 		       "    drops: %s\n"
 		       "    buffers returned by zcfwd: refill %" PRIu64 ", free %" PRIu64
-		       " (refill ring full %" PRIu64 ")\n",
+		       " (refill ring full %" PRIu64 ")\n"
+		       "    lost before zcfwd: %" PRIu64 " (missed %" PRIu64 ", errors %" PRIu64
+		       ", no mbuf %" PRIu64 "); the port took %" PRIu64 "\n",
 		       p, name, t.rx, t.rx / seconds / 1e6, t.tx, t.tx / seconds / 1e6, drops,
-		       t.ret_refill, t.ret_free, t.refill_full);
+		       t.ret_refill, t.ret_free, t.refill_full,
+		       lost.missed + lost.errors + lost.nombuf, lost.missed, lost.errors,
+		       lost.nombuf, t.rx + lost.missed + lost.errors + lost.nombuf);
 	}
 	busy_summary(fwd);
 	if (zc_pool_stats_get(fwd->pool, &ps) == 0)

@@ -52,42 +52,12 @@ static uint16_t port;
 static struct rte_mempool *mp;
 static struct zc_rq *rq;
 
-/* Send BATCH frames from the namespace and receive them all. */
-static unsigned int
-traffic(struct rte_mbuf **held)
-{
-	unsigned int got = 0;
-	uint64_t end;
-
-	if (system(send_cmd) != 0)
-		return 0;
-	end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
-	while (got < BATCH && rte_get_timer_cycles() < end)
-		got += rte_eth_rx_burst(port, 0, &held[got], BATCH - got);
-	return got;
-}
-
 /* A started port named name on the interface, its pool (same name), its refill ring. */
 static int
 port_up(const char *name)
 {
-	struct rte_eth_conf conf = { 0 };
-	char devargs[96];
-
-	snprintf(devargs, sizeof(devargs), "iface=%s,rq_entries=%u", iface, RQ_SIZE);
-	ZC_ASSERT(rte_vdev_init(name, devargs) == 0, "probe");
-	ZC_ASSERT(rte_eth_dev_get_port_by_name(name, &port) == 0, "port");
-	/* No mempool cache: frees reach the pool, which the refill ring needs. */
-	mp = zc_pktmbuf_pool_create(name, NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
-				    SOCKET_ID_ANY);
-	ZC_ASSERT(mp != NULL, "pool");
-	ZC_ASSERT(rte_eth_dev_configure(port, 1, 1, &conf) == 0, "configure");
-	ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL, mp) == 0, "rxq");
-	ZC_ASSERT(rte_eth_tx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL) == 0, "txq");
-	ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
-	rq = zc_rq_get(port, 0);
-	ZC_ASSERT(rq != NULL, "refill ring: %s", rte_strerror(rte_errno));
-	return 0;
+	return veth_port_up(name, NB_MBUF, &port, &mp, &rq, "iface=%s,rq_entries=%u", iface,
+			    RQ_SIZE);
 }
 
 /*
@@ -246,7 +216,7 @@ race_guarded(const char *name, bool mbufs)
 	char *g;
 
 	ZC_ASSERT(port_up(name) == 0, "port");
-	ZC_ASSERT(traffic(held) == BATCH, "receive");
+	ZC_ASSERT(veth_traffic(port, held, BATCH) == BATCH, "receive");
 	guard_len = sysconf(_SC_PAGESIZE);
 	g = mmap(NULL, guard_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ZC_ASSERT(g != MAP_FAILED, "mmap");
@@ -356,7 +326,7 @@ test_race_free(void)
 	for (run = 0; run < RUNS; run++) {
 		snprintf(name, sizeof(name), "net_zcrx_dl%u", run);
 		ZC_ASSERT(port_up(name) == 0, "port");
-		ZC_ASSERT(traffic(held) == BATCH, "receive");
+		ZC_ASSERT(veth_traffic(port, held, BATCH) == BATCH, "receive");
 		for (i = 0; i < RACE_N; i++)
 			ZC_ASSERT(zc_rq_mbuf_entry(rq, held[i], &e[i]) == 0, "entry %u", i);
 		/*

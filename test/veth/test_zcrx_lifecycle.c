@@ -20,41 +20,10 @@
 #include "veth_test.h"
 
 #define NB_MBUF 4096
+#define NB_DESC 512
 #define HOLD 64
 
 static uint16_t port;
-
-static int
-send_frames(void)
-{
-	return system(send_cmd) == 0 ? 0 : -1;
-}
-
-static int
-port_setup(struct rte_mempool *mp)
-{
-	struct rte_eth_conf conf = { 0 };
-	int ret;
-
-	ret = rte_eth_dev_configure(port, 1, 1, &conf);
-	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, mp);
-	if (ret == 0)
-		ret = rte_eth_tx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL);
-	return ret;
-}
-
-/* Receive until n mbufs are held (or a few seconds pass). */
-static unsigned int
-receive(struct rte_mbuf **held, unsigned int n)
-{
-	unsigned int got = 0;
-	uint64_t end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
-
-	while (got < n && rte_get_timer_cycles() < end)
-		got += rte_eth_rx_burst(port, 0, &held[got], RTE_MIN(n - got, 32u));
-	return got;
-}
 
 static bool
 frames_intact(struct rte_mbuf **m, unsigned int n)
@@ -77,24 +46,21 @@ test_lifecycle(void)
 	struct zc_rq *rq;
 	struct zc_area_info info;
 	struct zc_area *area, *area2;
-	char devargs[64];
 	unsigned int got, got2;
 
-	snprintf(devargs, sizeof(devargs), "iface=%s", iface);
-	ZC_ASSERT(rte_vdev_init("net_zcrx_lc", devargs) == 0, "probe on %s", iface);
-	ZC_ASSERT(rte_eth_dev_get_port_by_name("net_zcrx_lc", &port) == 0, "port");
 	mp = zc_pktmbuf_pool_create("lc_pool", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				    NULL, SOCKET_ID_ANY);
 	ZC_ASSERT(mp != NULL, "pool: %s", rte_strerror(rte_errno));
-	ZC_ASSERT(port_setup(mp) == 0, "setup");
+	ZC_ASSERT(veth_port_open("net_zcrx_lc", mp, NB_DESC, &port, "iface=%s", iface) == 0,
+		  "setup");
 	/* The queue's refill ring outlives stops; it is released with the queue. */
 	rq = zc_rq_get(port, 0);
 	ZC_ASSERT(rq != NULL, "refill ring: %s", rte_strerror(rte_errno));
 	ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
 
 	/* Hold buffers across a stop: they stay ours, the rest come back. */
-	ZC_ASSERT(send_frames() == 0, "send");
-	got = receive(held, HOLD);
+	ZC_ASSERT(system(send_cmd) == 0, "send");
+	got = veth_receive(port, held, HOLD);
 	ZC_ASSERT(got == HOLD, "received %u of %u", got, HOLD);
 	ZC_ASSERT(frames_intact(held, got), "frames");
 	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
@@ -111,8 +77,8 @@ test_lifecycle(void)
 	ZC_ASSERT(rte_eth_dev_start(port) == 0, "restart");
 	ZC_ASSERT(zc_rq_post_mbuf(rq, held[0]) == 0, "refill ring usable after restart");
 	held[0] = held[--got];
-	ZC_ASSERT(send_frames() == 0, "send");
-	got2 = receive(more, HOLD);
+	ZC_ASSERT(system(send_cmd) == 0, "send");
+	got2 = veth_receive(port, more, HOLD);
 	ZC_ASSERT(got2 == HOLD, "received %u after restart", got2);
 	rte_pktmbuf_free_bulk(more, got2);
 
@@ -130,11 +96,11 @@ test_lifecycle(void)
 	mp2 = zc_pktmbuf_pool_create("lc_pool2", 2048, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     area2, SOCKET_ID_ANY);
 	ZC_ASSERT(mp2 != NULL, "pool2");
-	ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, mp2) == 0,
+	ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, NB_DESC, SOCKET_ID_ANY, NULL, mp2) == 0,
 		  "re-setup with another pool");
 	ZC_ASSERT(rte_eth_dev_rx_queue_start(port, 0) == 0, "queue start on area2");
-	ZC_ASSERT(send_frames() == 0, "send");
-	got2 = receive(more, HOLD);
+	ZC_ASSERT(system(send_cmd) == 0, "send");
+	got2 = veth_receive(port, more, HOLD);
 	ZC_ASSERT(got2 == HOLD, "received %u on area2", got2);
 	ZC_ASSERT(more[0]->pool == mp2, "received into the new pool");
 	/* The old queue's ring is detached: pending returns went back to the pool. */
@@ -144,9 +110,7 @@ test_lifecycle(void)
 	ZC_ASSERT(info.nb_devices == 1, "area2 bound to %u devices", info.nb_devices);
 
 	/* Stop, close and detach with buffers of both pools still held. */
-	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
-	ZC_ASSERT(rte_eth_dev_close(port) == 0, "close");
-	ZC_ASSERT(rte_vdev_uninit("net_zcrx_lc") == 0, "detach");
+	ZC_ASSERT(veth_port_down("net_zcrx_lc") == 0, "stop, close and detach");
 	zc_area_info_get(area2, &info);
 	ZC_ASSERT(info.nb_devices == 0, "area2 still bound after detach");
 	ZC_ASSERT(frames_intact(held, got) && frames_intact(more, got2),

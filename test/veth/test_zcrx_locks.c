@@ -60,23 +60,6 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	return real(fd, level, name, val, len);
 }
 
-static int
-port_up(const char *name, const char *ifname, struct rte_mempool *mp, uint16_t *port,
-	bool start)
-{
-	struct rte_eth_conf conf = { 0 };
-	char devargs[64];
-
-	snprintf(devargs, sizeof(devargs), "iface=%s", ifname);
-	ZC_ASSERT(rte_vdev_init(name, devargs) == 0, "probe on %s", ifname);
-	ZC_ASSERT(rte_eth_dev_get_port_by_name(name, port) == 0, "port");
-	ZC_ASSERT(rte_eth_dev_configure(*port, 1, 1, &conf) == 0, "configure");
-	ZC_ASSERT(rte_eth_rx_queue_setup(*port, 0, 256, SOCKET_ID_ANY, NULL, mp) == 0, "rxq");
-	ZC_ASSERT(rte_eth_tx_queue_setup(*port, 0, 256, SOCKET_ID_ANY, NULL) == 0, "txq");
-	ZC_ASSERT(!start || rte_eth_dev_start(*port) == 0, "start");
-	return 0;
-}
-
 struct send_job {
 	uint16_t port;
 	struct rte_mbuf *m;
@@ -132,8 +115,9 @@ transmit_during_umem_registration(struct rte_mempool *mpa, struct rte_mempool *m
 	void *started;
 	bool sent;
 
-	ZC_ASSERT(port_up("net_zcrx_la", iface, mpa, &pa, true) == 0, "port a");
-	ZC_ASSERT(port_up("net_zcrx_lb", ifb, mpb, &pb, false) == 0, "port b");
+	ZC_ASSERT(veth_port_open("net_zcrx_la", mpa, 256, &pa, "iface=%s", iface) == 0, "port a");
+	ZC_ASSERT(rte_eth_dev_start(pa) == 0, "start port a");
+	ZC_ASSERT(veth_port_open("net_zcrx_lb", mpb, 256, &pb, "iface=%s", ifb) == 0, "port b");
 	job.port = pa;
 	ZC_ASSERT(zc_tx_done_set(pa, 0, tx_done, &job) == 0, "completion callback");
 	job.m = rte_pktmbuf_alloc(mpa);

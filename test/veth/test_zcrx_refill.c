@@ -31,37 +31,12 @@ static struct rte_mempool *mp;
 static struct zc_rq *rq;
 
 static uint64_t
-xstat(const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(port, &id, &v, 1);
-	return v;
-}
-
-static uint64_t
 pool_stat_refused(void)
 {
 	struct zc_pool_stats s;
 
 	zc_pool_stats_get(mp, &s);
 	return s.release_refused;
-}
-
-/* Send BATCH frames from the namespace and receive them all. */
-static unsigned int
-traffic(struct rte_mbuf **held)
-{
-	unsigned int got = 0;
-	uint64_t end;
-
-	if (system(send_cmd) != 0)
-		return 0;
-	end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
-	while (got < BATCH && rte_get_timer_cycles() < end)
-		got += rte_eth_rx_burst(port, 0, &held[got], BATCH - got);
-	return got;
 }
 
 /* In use by us = pool size - available; the kernel holds the rest. */
@@ -78,35 +53,11 @@ kernel_held(unsigned int app_held)
 static int
 port_up(const char *name)
 {
-	struct rte_eth_conf conf = { 0 };
-	char devargs[96];
-
-	snprintf(devargs, sizeof(devargs), "iface=%s,rq_entries=%u", iface, RQ_SIZE);
-	ZC_ASSERT(rte_vdev_init(name, devargs) == 0, "probe");
-	ZC_ASSERT(rte_eth_dev_get_port_by_name(name, &port) == 0, "port");
-	/* No mempool cache: frees reach the pool, which the refill ring needs. */
-	mp = zc_pktmbuf_pool_create(name, NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
-				    SOCKET_ID_ANY);
-	ZC_ASSERT(mp != NULL, "pool");
-	ZC_ASSERT(rte_eth_dev_configure(port, 1, 1, &conf) == 0, "configure");
-	ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL, mp) == 0, "rxq");
-	ZC_ASSERT(rte_eth_tx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL) == 0, "txq");
-	ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
-	rq = zc_rq_get(port, 0);
-	ZC_ASSERT(rq != NULL, "refill ring: %s", rte_strerror(rte_errno));
-	return 0;
+	return veth_port_up(name, NB_MBUF, &port, &mp, &rq, "iface=%s,rq_entries=%u", iface,
+			    RQ_SIZE);
 }
 
-static int
-port_down(const char *name)
-{
-	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
-	ZC_ASSERT(rte_eth_dev_close(port) == 0, "close");
-	ZC_ASSERT(rte_vdev_uninit(name) == 0, "detach");
-	return 0;
-}
-
-/* After port_down() and giving back what the test held: every buffer is in the pool. */
+/* After veth_port_down() and giving back what the test held: every buffer is in the pool. */
 static int
 pool_done(void)
 {
@@ -135,14 +86,14 @@ test_refill(void)
 	ZC_ASSERT(rq->area_id == zc_area_id(geo.area), "area id");
 
 	/* Valid returns: the next batch is received into those very buffers. */
-	got = traffic(a);
+	got = veth_traffic(port, a, BATCH);
 	ZC_ASSERT(got == BATCH, "received %u", got);
 	for (i = 0; i < got; i++)
 		ZC_ASSERT(zc_rq_post_mbuf(rq, a[i]) == 0, "post %u", i);
-	got = traffic(b);
+	got = veth_traffic(port, b, BATCH);
 	ZC_ASSERT(got == BATCH, "received %u", got);
-	ZC_ASSERT(xstat("rx_q0_rq_refill") == BATCH, "rq_refill %" PRIu64,
-		  xstat("rx_q0_rq_refill"));
+	ZC_ASSERT(veth_xstat(port, "rx_q0_rq_refill") == BATCH, "rq_refill %" PRIu64,
+		  veth_xstat(port, "rx_q0_rq_refill"));
 	ZC_ASSERT(rq->head == rq->tail, "entries left: head %u tail %u", rq->head, rq->tail);
 	ZC_ASSERT(kernel_held(BATCH) == 256, "kernel holds %u", kernel_held(BATCH));
 
@@ -150,7 +101,7 @@ test_refill(void)
 	ZC_ASSERT(zc_rq_mbuf_entry(rq, b[0], &e) == 0, "entry of a received mbuf");
 	off = e.off;
 	ZC_ASSERT(off == zc_rq_mbuf_off(rq, b[0]) && e.token != 0 && e.pad == 0, "entry");
-	v0 = xstat("rx_q0_rq_invalid");
+	v0 = veth_xstat(port, "rx_q0_rq_invalid");
 	ZC_ASSERT(zc_rq_post(rq, off + 1, e.token) == 0, "post");        /* not a buffer start */
 	ZC_ASSERT(zc_rq_post(rq, off ^ (UINT64_C(0x7) << 48), e.token) == 0, "post"); /* area */
 	ZC_ASSERT(zc_rq_post(rq, (off & ~ZC_AREA_OFF_MASK) | (rq->area_len + 4096), e.token) == 0,
@@ -172,31 +123,31 @@ test_refill(void)
 	ZC_ASSERT(zc_rq_post(rq, e.off, e.token) == 0, "post");
 	/* Stale: held, but the token is not this delivery's (old, next, forged). */
 	ZC_ASSERT(zc_rq_mbuf_entry(rq, b[3], &e) == 0, "entry");
-	s0 = xstat("rx_q0_rq_stale");
+	s0 = veth_xstat(port, "rx_q0_rq_stale");
 	ZC_ASSERT(zc_rq_post(rq, e.off, e.token - 1) == 0, "post");
 	ZC_ASSERT(zc_rq_post(rq, e.off, e.token + 1) == 0, "post");
 	ZC_ASSERT(zc_rq_post(rq, e.off, e.token | UINT32_C(0x80000000)) == 0, "post");
-	k0 = xstat("rx_q0_rq_not_owned");
-	rte_pktmbuf_free_bulk(a, traffic(a));
-	ZC_ASSERT(xstat("rx_q0_rq_invalid") - v0 == 5, "invalid %" PRIu64,
-		  xstat("rx_q0_rq_invalid") - v0);
-	ZC_ASSERT(xstat("rx_q0_rq_not_owned") - k0 == 3, "not owned %" PRIu64,
-		  xstat("rx_q0_rq_not_owned") - k0);
-	ZC_ASSERT(xstat("rx_q0_rq_stale") - s0 == 3, "stale %" PRIu64,
-		  xstat("rx_q0_rq_stale") - s0);
-	ZC_ASSERT(xstat("rx_q0_rq_refill") == BATCH + 1, "only b[1] used once: %" PRIu64,
-		  xstat("rx_q0_rq_refill"));
+	k0 = veth_xstat(port, "rx_q0_rq_not_owned");
+	rte_pktmbuf_free_bulk(a, veth_traffic(port, a, BATCH));
+	ZC_ASSERT(veth_xstat(port, "rx_q0_rq_invalid") - v0 == 5, "invalid %" PRIu64,
+		  veth_xstat(port, "rx_q0_rq_invalid") - v0);
+	ZC_ASSERT(veth_xstat(port, "rx_q0_rq_not_owned") - k0 == 3, "not owned %" PRIu64,
+		  veth_xstat(port, "rx_q0_rq_not_owned") - k0);
+	ZC_ASSERT(veth_xstat(port, "rx_q0_rq_stale") - s0 == 3, "stale %" PRIu64,
+		  veth_xstat(port, "rx_q0_rq_stale") - s0);
+	ZC_ASSERT(veth_xstat(port, "rx_q0_rq_refill") == BATCH + 1, "only b[1] used once: %" PRIu64,
+		  veth_xstat(port, "rx_q0_rq_refill"));
 	rte_pktmbuf_free(m);
 
 	/* A buffer returned through the ring cannot be freed or sent as well. */
 	k0 = pool_stat_refused();
 	rte_pktmbuf_free(b[1]);
 	ZC_ASSERT(pool_stat_refused() == k0 + 1, "double return accepted by the pool");
-	v0 = xstat("tx_q0_not_owned");
+	v0 = veth_xstat(port, "tx_q0_not_owned");
 	ZC_ASSERT(zc_rq_post_mbuf(rq, b[3]) == 0, "post");
-	rte_pktmbuf_free_bulk(a, traffic(a));  /* the PMD takes b[3] back */
+	rte_pktmbuf_free_bulk(a, veth_traffic(port, a, BATCH));  /* the PMD takes b[3] back */
 	rte_eth_tx_burst(port, 0, &b[3], 1);
-	ZC_ASSERT(xstat("tx_q0_not_owned") == v0 + 1, "sent a buffer the kernel holds");
+	ZC_ASSERT(veth_xstat(port, "tx_q0_not_owned") == v0 + 1, "sent a buffer the kernel holds");
 
 	/* A full ring is reported, never a silent loss. */
 	for (n = 4; n < BATCH - 1 && zc_rq_free_count(rq) > 0; n++)
@@ -204,11 +155,12 @@ test_refill(void)
 	for (i = 0; zc_rq_free_count(rq) > 0; i++)
 		ZC_ASSERT(zc_rq_post(rq, 0, 0) == 0, "filler");
 	ZC_ASSERT(zc_rq_post_mbuf(rq, b[n]) == -ENOSPC, "post into a full ring");
-	ZC_ASSERT(xstat("rx_q0_rq_full") == 1, "rq_full %" PRIu64, xstat("rx_q0_rq_full"));
+	ZC_ASSERT(veth_xstat(port, "rx_q0_rq_full") == 1, "rq_full %" PRIu64,
+		  veth_xstat(port, "rx_q0_rq_full"));
 	rte_pktmbuf_free_bulk(&b[n], BATCH - n);
 
 	/* Completions: no mbuf, returned by offset. */
-	rte_pktmbuf_free_bulk(a, traffic(a));
+	rte_pktmbuf_free_bulk(a, veth_traffic(port, a, BATCH));
 	ZC_ASSERT(system(send_cmd) == 0, "send");
 	got = 0;
 	for (uint64_t end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
@@ -224,7 +176,7 @@ test_refill(void)
 	}
 
 	/* Stop and close with entries pending and completions held: all come back. */
-	ZC_ASSERT(port_down("net_zcrx_rq") == 0, "port down");
+	ZC_ASSERT(veth_port_down("net_zcrx_rq") == 0, "port down");
 	ZC_ASSERT(zc_rq_post_cpl(rq, &cpl[0]) == -EPIPE, "post after close");
 	for (i = 0; i < got; i++)
 		rte_pktmbuf_free(zc_pool_index_mbuf(mp, zc_pool_area_off_index(mp, cpl[i].off)));
@@ -283,36 +235,37 @@ test_tx_done(void)
 	ZC_ASSERT(zc_tx_done_set(port, 0, tx_done, &d) == 0, "set the callback");
 
 	/* Sent in place, completed into the callback: the application's again. */
-	ZC_ASSERT(traffic(a) == BATCH, "receive");
-	zc0 = xstat("tx_q0_zero_copy");
+	ZC_ASSERT(veth_traffic(port, a, BATCH) == BATCH, "receive");
+	zc0 = veth_xstat(port, "tx_q0_zero_copy");
 	ZC_ASSERT(rte_eth_tx_burst(port, 0, a, BATCH) == BATCH, "send");
-	ZC_ASSERT(xstat("tx_q0_zero_copy") - zc0 == BATCH, "not sent in place");
+	ZC_ASSERT(veth_xstat(port, "tx_q0_zero_copy") - zc0 == BATCH, "not sent in place");
 	tx_reap();
 	ZC_ASSERT(d.n == BATCH, "callback got %u of %u", d.n, BATCH);
-	ZC_ASSERT(xstat("tx_q0_handed_back") == BATCH, "handed_back %" PRIu64,
-		  xstat("tx_q0_handed_back"));
+	ZC_ASSERT(veth_xstat(port, "tx_q0_handed_back") == BATCH, "handed_back %" PRIu64,
+		  veth_xstat(port, "tx_q0_handed_back"));
 	ZC_ASSERT(census().held_user == BATCH, "held by the application %u",
 		  census().held_user);
 	/* ... so the refill ring takes them, and the next receive refills from them. */
 	for (i = 0; i < BATCH; i++)
 		ZC_ASSERT(zc_rq_post_mbuf(rq, d.m[i]) == 0, "post completed buffer %u", i);
-	refill0 = xstat("rx_q0_rq_refill");
-	rte_pktmbuf_free_bulk(a, traffic(a));
-	ZC_ASSERT(xstat("rx_q0_rq_refill") - refill0 == BATCH, "refilled %" PRIu64 " of %u",
-		  xstat("rx_q0_rq_refill") - refill0, BATCH);
+	refill0 = veth_xstat(port, "rx_q0_rq_refill");
+	rte_pktmbuf_free_bulk(a, veth_traffic(port, a, BATCH));
+	ZC_ASSERT(veth_xstat(port, "rx_q0_rq_refill") - refill0 == BATCH,
+		  "refilled %" PRIu64 " of %u", veth_xstat(port, "rx_q0_rq_refill") - refill0,
+		  BATCH);
 
 	/* Without the callback, completed buffers go back to the pool. */
 	ZC_ASSERT(zc_tx_done_set(port, 0, NULL, NULL) == 0, "clear the callback");
-	ZC_ASSERT(traffic(a) == BATCH, "receive");
+	ZC_ASSERT(veth_traffic(port, a, BATCH) == BATCH, "receive");
 	avail = rte_mempool_avail_count(mp);
 	ZC_ASSERT(rte_eth_tx_burst(port, 0, a, BATCH) == BATCH, "send");
 	tx_reap();
 	ZC_ASSERT(rte_mempool_avail_count(mp) == avail + BATCH, "pool got %u of %u back",
 		  rte_mempool_avail_count(mp) - avail, BATCH);
-	ZC_ASSERT(d.n == BATCH && xstat("tx_q0_handed_back") == BATCH,
+	ZC_ASSERT(d.n == BATCH && veth_xstat(port, "tx_q0_handed_back") == BATCH,
 		  "completions handed back with no callback set");
 
-	ZC_ASSERT(port_down("net_zcrx_td") == 0, "port down");
+	ZC_ASSERT(veth_port_down("net_zcrx_td") == 0, "port down");
 	return pool_done();
 }
 
@@ -357,7 +310,7 @@ test_census(void)
 	ZC_ASSERT(zc_pool_census_get(mp, NULL) == -EINVAL, "NULL census");
 
 	/* Received and held; the fill ring holds one buffer per receive descriptor. */
-	ZC_ASSERT(traffic(a) == BATCH, "receive");
+	ZC_ASSERT(veth_traffic(port, a, BATCH) == BATCH, "receive");
 	c = census();
 	ZC_ASSERT(c.size == NB_MBUF, "size %u", c.size);
 	ZC_ASSERT(c.held_user == BATCH, "held_user %u", c.held_user);
@@ -381,7 +334,7 @@ test_census(void)
 	rte_pktmbuf_free(m);
 
 	/* Closing reaps the sends and drains the fill and refill rings. */
-	ZC_ASSERT(port_down("net_zcrx_cs") == 0, "port down");
+	ZC_ASSERT(veth_port_down("net_zcrx_cs") == 0, "port down");
 	c = census();
 	ZC_ASSERT(c.available == NB_MBUF && c.held_kernel == 0 && c.held_user == 0 &&
 		  c.held_tx == 0 && c.held_other == 0,

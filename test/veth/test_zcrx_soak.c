@@ -40,7 +40,6 @@
 
 #define NB_MBUF 1024
 #define RQ_SIZE 256
-#define NB_DESC 256
 #define BURST 32
 #define HOLD_MAX 192           /* Buffers the test likes to keep at most. */
 #define FIFO_SIZE (NB_MBUF * 2) /* Room for every slot: a burst may come on top. */
@@ -87,19 +86,10 @@ rnd(void)
 }
 
 static uint64_t
-xstat(const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(S.port, name, &id) == 0)
-		rte_eth_xstats_get_by_id(S.port, &id, &v, 1);
-	return v;
-}
-
-static uint64_t
 refused(void)
 {
-	return xstat("rx_q0_rq_invalid") + xstat("rx_q0_rq_not_owned") + xstat("rx_q0_rq_stale");
+	return veth_xstat(S.port, "rx_q0_rq_invalid") + veth_xstat(S.port, "rx_q0_rq_not_owned") +
+	       veth_xstat(S.port, "rx_q0_rq_stale");
 }
 
 /* A buffer reaches the test: it must not be held already, and carry a new token. */
@@ -361,8 +351,6 @@ step(void)
 static int
 soak_up(const char *name)
 {
-	struct rte_eth_conf conf = { 0 };
-	char devargs[96];
 	const char *env = getenv("ZC_SOAK_SEED");
 
 	memset(&S.slot, 0, sizeof(S.slot));
@@ -373,22 +361,11 @@ soak_up(const char *name)
 	S.rng = env != NULL ? strtoull(env, NULL, 0) : rte_rdtsc();
 	S.rng |= 1;
 	printf("  %s: seed %#" PRIx64 "\n", name, S.rng);
-	snprintf(devargs, sizeof(devargs), "iface=%s,rq_entries=%u", iface, RQ_SIZE);
-	ZC_ASSERT(rte_vdev_init(name, devargs) == 0, "probe");
-	ZC_ASSERT(rte_eth_dev_get_port_by_name(name, &S.port) == 0, "port");
-	S.mp = zc_pktmbuf_pool_create(name, NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
-				      SOCKET_ID_ANY);
-	ZC_ASSERT(S.mp != NULL, "pool: %s", rte_strerror(rte_errno));
+	ZC_ASSERT(veth_port_up(name, NB_MBUF, &S.port, &S.mp, &S.rq, "iface=%s,rq_entries=%u",
+			       iface, RQ_SIZE) == 0, "port");
 	ZC_ASSERT(zc_pool_geometry_get(S.mp, &S.geo) == 0 && S.geo.nb_slots <= RTE_DIM(S.slot),
 		  "geometry");
-	ZC_ASSERT(rte_eth_dev_configure(S.port, 1, 1, &conf) == 0, "configure");
-	ZC_ASSERT(rte_eth_rx_queue_setup(S.port, 0, NB_DESC, SOCKET_ID_ANY, NULL, S.mp) == 0,
-		  "rxq");
-	ZC_ASSERT(rte_eth_tx_queue_setup(S.port, 0, NB_DESC, SOCKET_ID_ANY, NULL) == 0, "txq");
-	ZC_ASSERT(rte_eth_dev_start(S.port) == 0, "start");
 	ZC_ASSERT(zc_tx_done_set(S.port, 0, tx_done, NULL) == 0, "tx done");
-	S.rq = zc_rq_get(S.port, 0);
-	ZC_ASSERT(S.rq != NULL, "refill ring: %s", rte_strerror(rte_errno));
 	if (S.pipeline) {
 		S.handoff = rte_ring_create_elem("soak_handoff", S.mode == SOAK_MBUF ?
 						 sizeof(void *) : sizeof(struct zc_rx_cpl),
@@ -487,7 +464,8 @@ soak_down(const char *name, bool exact_refusals)
 	       PRIu64 "; hostile entries %" PRIu64 ", refused %" PRIu64
 	       " (invalid %" PRIu64 " not owned %" PRIu64 " stale %" PRIu64 ")\n",
 	       S.delivered, S.ret_refill, S.ret_free, S.ret_tx, S.hostile, hostile_refused,
-	       xstat("rx_q0_rq_invalid"), xstat("rx_q0_rq_not_owned"), xstat("rx_q0_rq_stale"));
+	       veth_xstat(S.port, "rx_q0_rq_invalid"), veth_xstat(S.port, "rx_q0_rq_not_owned"),
+	       veth_xstat(S.port, "rx_q0_rq_stale"));
 	ZC_ASSERT(rte_eth_dev_close(S.port) == 0, "close");
 	ZC_ASSERT(rte_vdev_uninit(name) == 0, "detach");
 	if (S.pipeline)
@@ -579,11 +557,11 @@ corrupt(uint64_t now, uint64_t end)
 
 	if (zc_rq_free_count(S.rq) > S.rq->size)
 		free_count_ok = false;
-	if (xstat("rx_q0_rq_refill") > refill_at_corruption)
+	if (veth_xstat(S.port, "rx_q0_rq_refill") > refill_at_corruption)
 		refill_resumed = true;
 	if (corruptions < RTE_DIM(ahead) && left < RTE_DIM(ahead) - corruptions && refill_resumed) {
 		S.rq->tail = S.rq->head + ahead[corruptions++];
-		refill_at_corruption = xstat("rx_q0_rq_refill");
+		refill_at_corruption = veth_xstat(S.port, "rx_q0_rq_refill");
 		refill_resumed = false;
 	}
 }
@@ -601,8 +579,9 @@ test_corrupt_tail(void)
 	ZC_ASSERT(soak_up("net_zcrx_ct") == 0, "up");
 	ZC_ASSERT(soak_run(soak_seconds(), corrupt) == 0, "run");
 	ZC_ASSERT(corruptions == 3, "corrupted %u times", corruptions);
-	ZC_ASSERT(xstat("rx_q0_rq_corrupt") == corruptions, "rq_corrupt %" PRIu64 " for %u",
-		  xstat("rx_q0_rq_corrupt"), corruptions);
+	ZC_ASSERT(veth_xstat(S.port, "rx_q0_rq_corrupt") == corruptions,
+		  "rq_corrupt %" PRIu64 " for %u", veth_xstat(S.port, "rx_q0_rq_corrupt"),
+		  corruptions);
 	ZC_ASSERT(free_count_ok, "zc_rq_free_count() passed the ring size");
 	ZC_ASSERT(refill_resumed, "valid returns were not used after a recovery");
 	/* A recovery reads every slot once more: refusals then exceed the hostile count. */

@@ -27,33 +27,17 @@
 
 #define VDEV "net_zcrx_td"
 #define NB_MBUF 4096
+#define NB_DESC 512
 #define BATCH 64
 #define CYCLES 3
 
 static uint16_t port;
 
+/* Probed on the interface and configured over mp, not started. */
 static int
 port_open(struct rte_mempool *mp)
 {
-	struct rte_eth_conf conf = { 0 };
-	char devargs[64];
-
-	snprintf(devargs, sizeof(devargs), "iface=%s", iface);
-	ZC_ASSERT(rte_vdev_init(VDEV, devargs) == 0, "probe on %s", iface);
-	ZC_ASSERT(rte_eth_dev_get_port_by_name(VDEV, &port) == 0, "port");
-	ZC_ASSERT(rte_eth_dev_configure(port, 1, 1, &conf) == 0, "configure");
-	ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, mp) == 0, "rxq");
-	ZC_ASSERT(rte_eth_tx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL) == 0, "txq");
-	return 0;
-}
-
-static int
-port_close(void)
-{
-	ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop");
-	ZC_ASSERT(rte_eth_dev_close(port) == 0, "close");
-	ZC_ASSERT(rte_vdev_uninit(VDEV) == 0, "detach");
-	return 0;
+	return veth_port_open(VDEV, mp, NB_DESC, &port, "iface=%s", iface);
 }
 
 /* After a failed assertion: nothing left open for the next case. */
@@ -67,26 +51,11 @@ port_abandon(void)
 	rte_vdev_uninit(VDEV);
 }
 
-/* Send BATCH frames from the namespace and receive them; held[] keeps them. */
-static unsigned int
-traffic(struct rte_mbuf **held)
-{
-	uint64_t end;
-	unsigned int got = 0;
-
-	if (system(send_cmd) != 0)
-		return 0;
-	end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
-	while (got < BATCH && rte_get_timer_cycles() < end)
-		got += rte_eth_rx_burst(port, 0, &held[got], BATCH - got);
-	return got;
-}
-
 static int
 receive_and_free(void)
 {
 	struct rte_mbuf *m[BATCH];
-	unsigned int got = traffic(m);
+	unsigned int got = veth_traffic(port, m, BATCH);
 
 	rte_pktmbuf_free_bulk(m, got);
 	ZC_ASSERT(got == BATCH, "received %u of %u", got, BATCH);
@@ -145,11 +114,11 @@ copy_cycles(struct rte_mempool *mp)
 		ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
 		ZC_ASSERT(receive_and_free() == 0, "receive %d", i);
 		ZC_ASSERT(rte_eth_dev_rx_queue_stop(port, 0) == 0, "queue stop");
-		ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, mp) == 0,
+		ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, NB_DESC, SOCKET_ID_ANY, NULL, mp) == 0,
 			  "re-setup");
 		ZC_ASSERT(rte_eth_dev_rx_queue_start(port, 0) == 0, "queue start");
 		ZC_ASSERT(receive_and_free() == 0, "receive after re-setup %d", i);
-		ZC_ASSERT(port_close() == 0, "close %d", i);
+		ZC_ASSERT(veth_port_down(VDEV) == 0, "close %d", i);
 		after = census();
 		ZC_ASSERT(rte_mempool_lookup(own) == NULL, "%s left after close %d", own, i);
 		ZC_ASSERT(after.pools == before.pools && after.areas == before.areas &&
@@ -228,7 +197,7 @@ link_lost(FILE *log, struct rte_mempool *mp)
 	ZC_ASSERT(rq != NULL, "refill ring: %s", rte_strerror(rte_errno));
 	ZC_ASSERT(rte_eth_dev_start(port) == 0, "start");
 	ZC_ASSERT(link_up(), "link down before the interface went away");
-	got = traffic(held);
+	got = veth_traffic(port, held, BATCH);
 	ZC_ASSERT(got == BATCH, "received %u", got);
 
 	snprintf(del, sizeof(del), "ip link del %s", iface);
@@ -254,7 +223,7 @@ link_lost(FILE *log, struct rte_mempool *mp)
 	first = got / 4;
 	got -= i;
 	poll_until(log, NULL, 100);
-	ZC_ASSERT(port_close() == 0, "stop and close without the interface");
+	ZC_ASSERT(veth_port_down(VDEV) == 0, "stop and close without the interface");
 	zc_rq_put(rq);
 	ZC_ASSERT(log_count(log, "cannot detach") == 0, "a warning about the program it took");
 	rte_pktmbuf_free_bulk(&held[first], got - first);

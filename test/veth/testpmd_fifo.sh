@@ -52,3 +52,25 @@ tp_fwd_rx() {
 	awk '/Accumulated forward statistics/ {blk = 1; v = ""}
 		blk && /RX-packets:/ && v == "" {v = $2} END {print v}' "$tmp/$1.out"
 }
+# tp_quit FD: quit the testpmd whose fifo is on FD, close it and wait until
+# testpmd ($tp_pid) has ended; clears DUT_PID (the veth tests' EXIT trap).
+tp_quit() {
+	echo quit >&"$1"
+	eval "exec $1>&-"
+	wait "$tp_pid"
+	DUT_PID=
+}
+# tp_test_begin PREFIX BUILD_DIR [PROGRAM...]: the start of a veth test that
+# drives testpmd (topo.sh and plugins.sh sourced): veth_test_begin PREFIX with
+# PROGRAMs and dpdk-testpmd, the drivers staged, and tp_args set to testpmd's
+# EAL arguments: lcores 0 and 1, memory as eal_mem says, zcpool pools, both
+# drivers loaded.
+tp_test_begin() {
+	local prefix=$1 build=$2 mem
+	shift 2
+	veth_test_begin "$prefix" "$@" dpdk-testpmd
+	plugins_stage "$build"
+	read -ra mem <<<"$(eal_mem "$prefix")"
+	# shellcheck disable=SC2054 # "-l 0,1" is one argument
+	tp_args=(-l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool -d "$ZCPOOL_SO" -d "$ZCRX_SO")
+}

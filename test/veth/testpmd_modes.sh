@@ -7,16 +7,12 @@
 # 0's statistics must count what namespace a sent it and what it sent there.
 #   testpmd_modes.sh BUILD_DIR
 set -u
-build=$1
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
 . "$here/testpmd_fifo.sh"
-veth_test_begin "zm$$" dpdk-testpmd
-plugins_stage "$build"
-read -ra mem <<<"$(eal_mem "zm$$")"
-tp_launch tp 3 -- -l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool \
-	-d "$ZCPOOL_SO" -d "$ZCRX_SO" \
+tp_test_begin "zm$$" "$1"
+tp_launch tp 3 -- "${tp_args[@]}" \
 	--vdev "net_zcrx0,iface=${TOPO}a0" --vdev "net_zcrx1,iface=${TOPO}b0" -- -i ||
 	{ cat "$tmp/tp.out"; echo "FAIL: testpmd did not start"; exit 1; }
 DUT_PID=$tp_pid
@@ -98,7 +94,5 @@ cmd "port stop 0"
 cmd "port detach 0"
 grep -q "Device is detached" "$tmp/tp.out" || { tail -20 "$tmp/tp.out"; echo "FAIL: port detach"; exit 1; }
 echo "ok: port 0 stopped and detached"
-echo "quit" >&3
-exec 3>&-
-wait "$DUT_PID"; DUT_PID=
+tp_quit 3
 echo "PASS: testpmd rxonly, io, mac, csum, txonly (also chained) and port detach over net_zcrx"

@@ -82,3 +82,19 @@ veth_test_end() {
 	topo_down
 	rm -rf "$tmp"
 }
+
+# veth_xdp_objs: the XDP programs of the xdp_prog tests, compiled (clang) into
+# $tmp: udp_only.o (xdp_udp_only.bpf.c, IPv4 UDP to the XSKMAP, the rest to the
+# kernel) and pass.o (xdp_pass.bpf.c, all to the kernel, no XSKMAP); a FAIL
+# and exit when one does not compile.
+veth_xdp_objs() {
+	local dir o
+	dir=$(dirname "${BASH_SOURCE[0]}")
+	for o in udp_only pass; do
+		# The kernel's UAPI headers include <asm/types.h>, which lives in the
+		# multiarch directory a BPF target does not search.
+		clang -O2 -g -target bpf -I"/usr/include/$(gcc -print-multiarch)" \
+			-c "$dir/xdp_$o.bpf.c" -o "$tmp/$o.o" ||
+			{ echo "FAIL: cannot compile xdp_$o.bpf.c"; exit 1; }
+	done
+}

@@ -7,36 +7,14 @@
 # XDP program is left on the interface afterwards.
 #   xdp_prog_test.sh BUILD_DIR
 set -u
-build=$1
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
 . "$here/testpmd_fifo.sh"
 # clang builds the XDP programs.
-veth_test_begin "zx$$" clang dpdk-testpmd
-plugins_stage "$build"
-read -ra mem <<<"$(eal_mem "zx$$")"
+tp_test_begin "zx$$" "$1" clang
+veth_xdp_objs
 
-# The kernel's UAPI headers include <asm/types.h>, which lives in the multiarch
-# directory a BPF target does not search.
-bpfcc() { clang -O2 -g -target bpf -I"/usr/include/$(gcc -print-multiarch)" -c "$1" -o "$2"; }
-bpfcc "$here/xdp_udp_only.bpf.c" "$tmp/udp_only.o" || { echo "FAIL: cannot compile xdp_udp_only.bpf.c"; exit 1; }
-cat >"$tmp/pass.bpf.c" <<'EOF'
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-SEC("xdp")
-int xdp_pass(struct xdp_md *ctx)
-{
-	return XDP_PASS;
-}
-
-char _license[] SEC("license") = "Dual BSD/GPL";
-EOF
-bpfcc "$tmp/pass.bpf.c" "$tmp/no_map.o" || { echo "FAIL: cannot compile the XDP_PASS program"; exit 1; }
-
-# shellcheck disable=SC2054 # "-l 0,1" is one argument
-tp_args=(-l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool -d "$ZCPOOL_SO" -d "$ZCRX_SO")
 testpmd() { # testpmd DEVARGS: one net_zcrx port on ${TOPO}a0, commands from stdin
 	stdbuf -oL dpdk-testpmd "${tp_args[@]}" --vdev "net_zcrx0,iface=${TOPO}a0$1" -- -i
 }
@@ -56,9 +34,9 @@ bad() { # bad DEVARGS EXPECTED_MESSAGE
 	echo "ok: $1 refused: $(grep -F "$2" "$tmp/bad")"
 }
 bad ",xdp_prog=/nonexistent" "xdp_prog=/nonexistent: cannot read the XDP object file"
-bad ",xdp_prog=$tmp/pass.bpf.c" "not a loadable BPF object"
-bad ",xdp_prog=$tmp/no_map.o" "no BPF_MAP_TYPE_XSKMAP map named xsks_map"
-ip link set dev "${TOPO}a0" xdp obj "$tmp/no_map.o" sec xdp
+bad ",xdp_prog=$here/xdp_pass.bpf.c" "not a loadable BPF object"
+bad ",xdp_prog=$tmp/pass.o" "no BPF_MAP_TYPE_XSKMAP map named xsks_map"
+ip link set dev "${TOPO}a0" xdp obj "$tmp/pass.o" sec xdp
 testpmd ",xdp_prog=$tmp/udp_only.o" <<<quit >"$tmp/bad" 2>&1
 ip link set dev "${TOPO}a0" xdp off
 grep -q "another XDP program is attached" "$tmp/bad" ||
@@ -86,9 +64,7 @@ rc=$?
 sleep 0.5
 cmd "stop"
 got=$(tp_fwd_rx tp)
-echo "quit" >&3
-exec 3>&-
-wait "$DUT_PID"; DUT_PID=
+tp_quit 3
 echo "kernel: $(cat "$tmp/kernel")"
 [ $rc -eq 0 ] || { echo "FAIL: the kernel did not get every raw frame"; exit 1; }
 [ "${got:-0}" -ge $count ] || { cat "$tmp/tp.out"; echo "FAIL: testpmd received ${got:-0} of $count UDP frames"; exit 1; }

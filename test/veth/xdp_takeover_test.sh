@@ -8,37 +8,18 @@
 # is still refused and left alone.
 #   xdp_takeover_test.sh BUILD_DIR
 set -u
-build=$1
 here=$(dirname "$0")
 . "$here/topo.sh"
 . "$here/../plugins.sh"
 . "$here/testpmd_fifo.sh"
-veth_test_begin "zk$$" clang dpdk-testpmd
-plugins_stage "$build"
-read -ra mem <<<"$(eal_mem "zk$$")"
-bpfcc() { clang -O2 -g -target bpf -I"/usr/include/$(gcc -print-multiarch)" -c "$1" -o "$2"; }
-bpfcc "$here/xdp_udp_only.bpf.c" "$tmp/udp_only.o" || { echo "FAIL: cannot compile xdp_udp_only.bpf.c"; exit 1; }
-cat >"$tmp/pass.bpf.c" <<'EOF'
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-SEC("xdp")
-int xdp_pass(struct xdp_md *ctx)
-{
-	return XDP_PASS;
-}
-
-char _license[] SEC("license") = "Dual BSD/GPL";
-EOF
-bpfcc "$tmp/pass.bpf.c" "$tmp/pass.o" || { echo "FAIL: cannot compile the XDP_PASS program"; exit 1; }
+tp_test_begin "zk$$" "$1" clang
+veth_xdp_objs
 
 dev=${TOPO}a0
 count=200
 amac=$(ip -o link show "$dev" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 fail() { echo "FAIL: $*"; exit 1; }
 xdp_id() { ip -d link show "$dev" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
-# shellcheck disable=SC2054 # "-l 0,1" is one argument
-tp_args=(-l 0,1 --no-pci "${mem[@]}" --mbuf-pool-ops-name zcpool -d "$ZCPOOL_SO" -d "$ZCRX_SO")
 # launch NAME DEVARGS: an interactive testpmd with one net_zcrx port on $dev.
 launch() {
 	tp_launch "$1" 3 -- "${tp_args[@]}" --vdev "net_zcrx0,iface=$dev$2" -- -i ||
@@ -54,12 +35,6 @@ receive() {
 	tp_do "$1" 3 "stop"
 	got=$(tp_fwd_rx "$1")
 	[ "${got:-0}" -ge $count ] || { cat "$tmp/$1.out"; fail "received ${got:-0} of $count frames"; }
-}
-quit() {
-	echo "quit" >&3
-	exec 3>&-
-	wait "$DUT_PID"
-	DUT_PID=
 }
 kill9() {
 	kill -9 "$DUT_PID"
@@ -91,7 +66,7 @@ for prog in "" ",xdp_prog=$tmp/udp_only.o"; do
 	# Another net_zcrx process does not take a live one's interface.
 	refused "$prog" "$what: a second process on $dev" "net_zcrx in process $DUT_PID uses it"
 	receive next
-	quit
+	tp_quit 3
 	[ -z "$(xdp_id)" ] || { ip link show "$dev"; fail "$what: an XDP program is left on $dev after quit"; }
 	echo "ok: $what: came up over the program a killed process left, received $got frames, left nothing"
 done

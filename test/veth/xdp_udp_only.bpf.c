@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * xdp_prog test program: IPv4 UDP frames go to the queue's AF_XDP socket, all
- * others to the kernel. Compiled by xdp_prog_test.sh.
+ * others to the kernel. Compiled by veth_xdp_objs (topo.sh) for the xdp_prog tests.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>

@@ -97,6 +97,9 @@ expect() { # expect PORT WHAT VALUE
 	[ "$(summary "$1" "$2")" = "$3" ] || fail "port $1: expected '$3', got '$(summary "$1" "$2")'"
 }
 expect 0 counts "rx $((nmix + 2 * ndrop)) tx 0 drops: no_route $ndrop ttl_expired $ndrop"
+# Every frame the port took is accounted for: all reached zcfwd at this rate.
+grep -qx "    lost before zcfwd: 0 (missed 0, errors 0, no mbuf 0); the port took $((nmix + 2 * ndrop))" \
+	"$tmp/out" || fail "port 0: frames lost before zcfwd, or not accounted for"
 expect 1 counts "rx 0 tx $nmix drops: none"
 expect 1 returns "0 0"
 read -r refill free <<<"$(summary 0 returns)"
