@@ -4,7 +4,7 @@
 
   frames.py send IFACE DST_MAC COUNT [--rate PPS]
   frames.py recv IFACE COUNT TIMEOUT_S
-  frames.py send-udp IFACE DST_MAC DST_IP COUNT [--rate PPS] [--ttl TTL]
+  frames.py send-udp IFACE DST_MAC DST_IP COUNT [--rate PPS] [--ttl TTL] [--first SEQ]
   frames.py recv-udp IFACE COUNT TIMEOUT_S TTL
   frames.py send-mix IFACE DST_MAC DST4 DST6 COUNT [--rate PPS] [--ttl TTL]
   frames.py recv-mix IFACE COUNT TIMEOUT_S TTL
@@ -15,7 +15,8 @@ Raw frames use the local experimental ethertype 0x88b5; each carries a sequence
 number and a payload derived from it, in sizes from 60 to 1514 bytes, so the
 receiver can check every byte. UDP frames (to port 9001) carry the same kind of
 payload; DST_IP's family decides whether a frame is IPv4 or IPv6. send-udp sends
-one flow (from 10.99.0.2 or 2001:db8:99::2, port 9000); send-mix alternates IPv4
+one flow (from 10.99.0.2 or 2001:db8:99::2, port 9000), sequence numbers from
+--first (default 0) on, so that several senders can feed one receiver; send-mix alternates IPv4
 (even sequence numbers) and IPv6 (odd) over 4 flows, each with its own source
 address and port. recv-udp and recv-mix also check the TTL or hop limit a router
 left and the checksums (IPv4 header, UDP over the IPv4 or IPv6 pseudo-header);
@@ -228,10 +229,11 @@ def check_udp(f, ttl, mix):
     return family, seq, ok
 
 
-def send_udp(iface, dst, dst_ip, count, rate, ttl):
+def send_udp(iface, dst, dst_ip, count, rate, ttl, first):
     s, src, dst = sender(iface, dst)
-    transmit(s, (udp_frame(src, dst, dst_ip, seq, 0, ttl) for seq in range(count)), rate)
-    print(f"sent {count} UDP frames to {dst_ip} (TTL {ttl})")
+    transmit(s, (udp_frame(src, dst, dst_ip, seq, 0, ttl) for seq in range(first, first + count)),
+             rate)
+    print(f"sent {count} UDP frames to {dst_ip} (TTL {ttl}, from sequence number {first})")
     return True
 
 
@@ -313,8 +315,9 @@ def main():
 
     command("send", send, "iface", "dst", "count", paced=True)
     command("recv", recv, "iface", "count", "timeout")
-    command("send-udp", send_udp, "iface", "dst", "dst_ip", "count",
-            paced=True).add_argument("--ttl", type=int, default=64)
+    c = command("send-udp", send_udp, "iface", "dst", "dst_ip", "count", paced=True)
+    c.add_argument("--ttl", type=int, default=64)
+    c.add_argument("--first", type=int, default=0)
     command("recv-udp", recv_udp, "iface", "count", "timeout", "ttl")
     command("send-mix", send_mix, "iface", "dst", "dst4", "dst6", "count",
             paced=True).add_argument("--ttl", type=int, default=64)
