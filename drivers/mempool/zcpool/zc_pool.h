@@ -11,13 +11,15 @@
  *
  * zcpool is a mempool driver (rte_mempool_ops name "zcpool"). Used by name alone
  * (`--mbuf-pool-ops-name zcpool`, rte_pktmbuf_pool_create_by_ops()), a pool lays its
- * objects in one hugepage memzone that becomes its area. Created with
+ * objects in the hugepage memory DPDK gives it, which becomes its area (one area
+ * per virtually contiguous piece, when the memory comes in several). Created with
  * zc_pktmbuf_pool_create() over an area, a pool keeps its mbuf headers in host
  * memory and attaches each mbuf, permanently, to one buffer of the area (pinned
  * external buffers), which also works for areas the CPU cannot read.
  *
  * Every buffer has an index (its slot in the pool) and an area offset; both
- * convert to each other and to the mbuf in O(1).
+ * convert to each other and to the mbuf in O(1) (a search among at most 64
+ * pieces for a zero-configuration pool whose memory came in several).
  *
  * The fast path mirrors the kernel's page_pool: each lcore has a small lockless
  * cache in front of a shared ring, refilled and flushed in batches.
@@ -185,7 +187,9 @@ struct zc_pool_geometry {
  * Describe where a pool's buffers are.
  *
  * @return
- *   0, or -EINVAL if an argument is NULL or @p mp is not a populated zcpool pool.
+ *   0, -EINVAL if an argument is NULL or @p mp is not a populated zcpool pool, or
+ *   -ENOTSUP if its buffers are in several areas (a zero-configuration pool whose
+ *   memory came in pieces: name its buffers with the conversions below).
  */
 int zc_pool_geometry_get(struct rte_mempool *mp, struct zc_pool_geometry *geo);
 
@@ -205,6 +209,7 @@ int64_t zc_pool_mbuf_index(const struct rte_mbuf *m);
 
 /**
  * 64-bit area offset (area id and byte offset) of an mbuf's buffer, in O(1).
+ * In a pool in several areas, the id is that of the area holding the buffer.
  *
  * @return
  *   The area offset, or UINT64_MAX if @p m does not belong to a zcpool pool.
@@ -222,7 +227,8 @@ struct rte_mbuf *zc_pool_index_mbuf(struct rte_mempool *mp, uint32_t index);
 /**
  * Buffer index named by a 64-bit area offset, in O(1).
  *
- * The offset must carry the pool's area id and point exactly at a buffer's start.
+ * The offset must carry the id of the pool's area (of one of them, for a pool in
+ * several) and point exactly at a buffer's start.
  *
  * @return
  *   The index, or -EINVAL (wrong area, out of range, not a buffer start, hole).

@@ -150,6 +150,9 @@ zc_pool_geometry_get(struct rte_mempool *mp, struct zc_pool_geometry *geo)
 	if (!zc_pool_is_zcpool(mp) || geo == NULL || zcpool_of(mp)->area == NULL)
 		return -EINVAL;
 	zp = zcpool_of(mp);
+	/* One area, one base: a pool in several has no such description. */
+	if (zp->nb_segs > 1)
+		return -ENOTSUP;
 	geo->area = zp->area;
 	geo->base_off = zp->base_off;
 	geo->stride = zp->stride;
@@ -160,9 +163,103 @@ zc_pool_geometry_get(struct rte_mempool *mp, struct zc_pool_geometry *geo)
 	return 0;
 }
 
-/* Slot of an in-area byte offset, or -1 when it is not exactly a buffer start. */
+/*
+ * The slots of a pool that lie in one area: [first, first + nb), slot first + j
+ * at area offset base_off + j * stride. A pool in one area (every pinned pool, a
+ * zero-config pool in one piece) is one part, found in O(1); a zero-config pool
+ * whose memory came in pieces has a part per segment, found by a binary search
+ * (address, slot) or a scan (area id) among at most ZCPOOL_SEGS_MAX.
+ */
+struct part {
+	const struct zc_area *area;
+	uint32_t first;
+	uint32_t nb;
+};
+
+static inline void
+seg_part(const struct zcpool_seg *s, struct part *p)
+{
+	p->area = s->area;
+	p->first = s->first_slot;
+	p->nb = s->nb_slots;
+}
+
+static inline bool
+one_part(const struct zcpool *zp, struct part *p)
+{
+	if (likely(zp->nb_segs <= 1)) {
+		p->area = zp->area;
+		p->first = 0;
+		p->nb = zp->nb_slots;
+		return true;
+	}
+	return false;
+}
+
+/* The part whose area holds address a. */
+static bool
+part_of_addr(const struct zcpool *zp, const char *a, struct part *p)
+{
+	uint32_t lo = 0, hi = zp->nb_segs;
+
+	if (one_part(zp, p))
+		return true;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		const struct zcpool_seg *s = &zp->segs[zp->seg_by_addr[mid]];
+		const char *base = s->area->addr;
+
+		if (a < base) {
+			hi = mid;
+		} else if ((size_t)(a - base) >= s->area->len) {
+			lo = mid + 1;
+		} else {
+			seg_part(s, p);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The part holding slot (< nb_slots): segments are in slot order. */
+static void
+part_of_slot(const struct zcpool *zp, uint32_t slot, struct part *p)
+{
+	uint32_t lo = 0, hi = zp->nb_segs;
+
+	if (one_part(zp, p))
+		return;
+	while (hi - lo > 1) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (slot < zp->segs[mid].first_slot)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	seg_part(&zp->segs[lo], p);
+}
+
+/* The part in the area with id @p id. */
+static bool
+part_of_area_id(const struct zcpool *zp, uint16_t id, struct part *p)
+{
+	uint32_t i;
+
+	if (one_part(zp, p))
+		return zp->area->id == id;
+	for (i = 0; i < zp->nb_segs; i++) {
+		if (zp->segs[i].area->id == id) {
+			seg_part(&zp->segs[i], p);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Slot at in-area offset off of a part, or -1 when it is not exactly a buffer start. */
 static int64_t
-off_slot(const struct zcpool *zp, uint64_t off)
+off_slot(const struct zcpool *zp, const struct part *p, uint64_t off)
 {
 	uint64_t rel, slot;
 
@@ -170,29 +267,33 @@ off_slot(const struct zcpool *zp, uint64_t off)
 		return -1;
 	rel = off - zp->base_off;
 	slot = rte_reciprocal_divide_u64(rel, &zp->stride_recip);
-	if (slot >= zp->nb_slots || rel != slot * zp->stride || zp->slot_obj[slot] == NULL)
+	if (slot >= p->nb || rel != slot * zp->stride || zp->slot_obj[p->first + slot] == NULL)
 		return -1;
-	return slot;
+	return p->first + slot;
 }
 
-static uint64_t
-mbuf_off(const struct zcpool *zp, const struct rte_mbuf *m)
+/* Address a buffer is named by: the mbuf's data room, or the object. */
+static inline const char *
+buf_of(const struct zcpool *zp, const struct rte_mbuf *m)
 {
-	if (zp->pktmbuf)
-		return (const char *)m->buf_addr - (const char *)zp->area->addr;
-	return (const char *)m - (const char *)zp->area->addr;
+	return zp->pktmbuf ? (const char *)m->buf_addr : (const char *)m;
 }
 
 int64_t
 zc_pool_mbuf_index(const struct rte_mbuf *m)
 {
 	const struct zcpool *zp;
+	const char *b;
+	struct part p;
 	int64_t slot;
 
 	if (m == NULL || !zc_pool_is_zcpool(m->pool) || zcpool_of(m->pool)->area == NULL)
 		return -EINVAL;
 	zp = zcpool_of(m->pool);
-	slot = off_slot(zp, mbuf_off(zp, m));
+	b = buf_of(zp, m);
+	if (!part_of_addr(zp, b, &p))
+		return -EINVAL;
+	slot = off_slot(zp, &p, (uint64_t)(b - (const char *)p.area->addr));
 	return slot < 0 ? -EINVAL : slot;
 }
 
@@ -200,11 +301,16 @@ uint64_t
 zc_pool_mbuf_area_off(const struct rte_mbuf *m)
 {
 	const struct zcpool *zp;
+	const char *b;
+	struct part p;
 
 	if (m == NULL || !zc_pool_is_zcpool(m->pool) || zcpool_of(m->pool)->area == NULL)
 		return UINT64_MAX;
 	zp = zcpool_of(m->pool);
-	return zc_area_off_make(zp->area->id, mbuf_off(zp, m));
+	b = buf_of(zp, m);
+	if (!part_of_addr(zp, b, &p))
+		return UINT64_MAX;
+	return zc_area_off_make(p.area->id, (uint64_t)(b - (const char *)p.area->addr));
 }
 
 struct rte_mbuf *
@@ -222,14 +328,15 @@ int64_t
 zc_pool_area_off_index(struct rte_mempool *mp, uint64_t area_off)
 {
 	const struct zcpool *zp;
+	struct part p;
 	int64_t slot;
 
 	if (!zc_pool_is_zcpool(mp) || zcpool_of(mp)->area == NULL)
 		return -EINVAL;
 	zp = zcpool_of(mp);
-	if (zc_area_off_id(area_off) != zp->area->id)
+	if (!part_of_area_id(zp, zc_area_off_id(area_off), &p))
 		return -EINVAL;
-	slot = off_slot(zp, zc_area_off_bytes(area_off));
+	slot = off_slot(zp, &p, zc_area_off_bytes(area_off));
 	return slot < 0 ? -EINVAL : slot;
 }
 
@@ -237,11 +344,14 @@ uint64_t
 zc_pool_index_area_off(struct rte_mempool *mp, uint32_t index)
 {
 	const struct zcpool *zp;
+	struct part p;
 
 	if (!zc_pool_is_zcpool(mp) || zcpool_of(mp)->area == NULL)
 		return UINT64_MAX;
 	zp = zcpool_of(mp);
 	if (index >= zp->nb_slots || zp->slot_obj[index] == NULL)
 		return UINT64_MAX;
-	return zc_area_off_make(zp->area->id, zp->base_off + (uint64_t)index * zp->stride);
+	part_of_slot(zp, index, &p);
+	return zc_area_off_make(p.area->id,
+				zp->base_off + (uint64_t)(index - p.first) * zp->stride);
 }

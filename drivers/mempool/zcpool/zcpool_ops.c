@@ -384,6 +384,7 @@ zcpool_alloc(struct rte_mempool *mp)
 			ret = -ENOMEM;
 			goto err_uncarve;
 		}
+		zp->slot_cap = zp->nb_slots;
 	}
 	mp->pool_data = zp;
 	zcpool_register(zp);
@@ -417,15 +418,18 @@ zcpool_free(struct rte_mempool *mp)
 		/* Keep the span (and so the area) while data buffers may be in use. */
 		if (held == 0 || zp->forced)
 			zc_area_uncarve(zp->area, zp->span_off);
-	} else if (zp->area != NULL) {
-		/* DPDK has freed the memzone already: nothing may still map it. */
+	} else {
+		/* DPDK has freed the memzones already: nothing may still map them. */
 		struct zc_area_info info;
+		uint32_t i;
 
-		zc_area_info_get(zp->area, &info);
-		if (info.nb_devices != 0)
-			ZCPOOL_LOG(ERR, "pool %s freed while its memory is bound to %u devices\n",
-				   mp->name, info.nb_devices);
-		zc_area_put(zp->area);
+		for (i = 0; i < zp->nb_segs; i++) {
+			zc_area_info_get(zp->segs[i].area, &info);
+			if (info.nb_devices != 0)
+				ZCPOOL_LOG(ERR, "pool %s freed while its memory (area %s) is bound to %u devices\n",
+					   mp->name, info.name, info.nb_devices);
+			zc_area_put(zp->segs[i].area);
+		}
 	}
 	rte_ring_free(zp->ring);
 	rte_free(zp->buf_state);
@@ -436,9 +440,10 @@ zcpool_free(struct rte_mempool *mp)
 }
 
 /*
- * Objects sit on a grid of fixed stride starting at the pool memory, so that an
- * object's slot is (address - grid) / stride. A slot that would straddle two
- * chunks (an IOVA discontinuity) stays empty: at most one hole per chunk.
+ * Objects sit on a grid of fixed stride starting at each segment's memory, so
+ * that an object's slot is (address - segment start) / stride. A slot that would
+ * straddle two chunks of a segment (an IOVA discontinuity) stays empty: at most
+ * one hole per chunk.
  */
 static ssize_t
 zcpool_calc_mem_size(const struct rte_mempool *mp, uint32_t obj_num, uint32_t pg_shift,
@@ -468,18 +473,10 @@ is_pktmbuf_pool(const struct rte_mempool *mp)
 	       mp->elt_size == sizeof(struct rte_mbuf) + p->mbuf_priv_size + p->mbuf_data_room_size;
 }
 
-/* First chunk of an embedded pool: the pool's memory becomes its area. */
-static int
-embed_first_chunk(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t len,
-		  rte_iova_t iova)
+/* Layout of an embedded pool, from its first chunk on. */
+static void
+embed_layout(struct rte_mempool *mp, struct zcpool *zp)
 {
-	char name[ZC_AREA_NAMESIZE];
-
-	snprintf(name, sizeof(name), "mp_%s", mp->name);
-	zp->area = zc_area_adopt(name, va, len, iova, mp->socket_id);
-	if (zp->area == NULL)
-		return -rte_errno;
-	zp->grid = va;
 	zp->stride = mp->header_size + mp->elt_size + mp->trailer_size;
 	zp->stride_recip = rte_reciprocal_value_u64(zp->stride);
 	zp->pktmbuf = is_pktmbuf_pool(mp);
@@ -491,38 +488,162 @@ embed_first_chunk(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t le
 		zp->base_off += zp->buf_hdr;
 		zp->buf_len -= zp->buf_hdr;
 	}
-	return 0;
 }
 
-/* Later chunks must follow the area: one pool, one virtually contiguous area. */
-static int
-embed_next_chunk(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t len,
-		 rte_iova_t iova)
+/*
+ * Name of segment k's area: "mp_<pool>" for the first, "mp_<pool>.<k>" after it,
+ * or, when that is too long, the pool name cut short and a hash of the whole, so
+ * that pools whose long names share a start do not collide.
+ */
+static void
+seg_area_name(char buf[ZC_AREA_NAMESIZE], const char *pool, uint32_t k)
 {
-	if (va != (char *)zp->area->addr + zp->area->len) {
-		ZCPOOL_LOG(ERR, "pool %s: memory is not one virtually contiguous block; reserve more hugepages or make the pool smaller\n",
-			   mp->name);
-		return -ENOMEM;
+	char full[RTE_MEMPOOL_NAMESIZE + 16];
+	uint32_t h = 2166136261u;
+	const char *p;
+
+	if (k == 0)
+		snprintf(full, sizeof(full), "mp_%s", pool);
+	else
+		snprintf(full, sizeof(full), "mp_%s.%u", pool, k);
+	if (strlen(full) < ZC_AREA_NAMESIZE) {
+		strcpy(buf, full);
+		return;
 	}
-	return zc_area_grow(zp->area, len, iova);
+	/* FNV-1a. k < ZCPOOL_SEGS_MAX: the modulo only tells the compiler so. */
+	RTE_BUILD_BUG_ON(ZCPOOL_SEGS_MAX > 100);
+	for (p = pool; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(buf, ZC_AREA_NAMESIZE, "mp_%.16s%08x.%u", pool, h, k % 100);
 }
 
+/* Room for nb slots; geometric, since a pool may come in many small pieces. */
 static int
-grow_slots(struct zcpool *zp, size_t nb_slots)
+reserve_slots(struct zcpool *zp, uint64_t nb)
 {
+	uint64_t cap = RTE_MAX(nb, 2 * (uint64_t)zp->slot_cap);
 	void **t;
 
-	if (nb_slots <= zp->nb_slots)
+	if (nb <= zp->slot_cap)
 		return 0;
-	t = rte_realloc_socket(zp->slot_obj, nb_slots * sizeof(void *), 0, zp->mp->socket_id);
+	if (nb > UINT32_MAX)
+		return -ERANGE;
+	cap = RTE_MIN(cap, (uint64_t)UINT32_MAX);
+	t = rte_realloc_socket(zp->slot_obj, cap * sizeof(void *), 0, zp->mp->socket_id);
 	if (t == NULL)
 		return -ENOMEM;
-	memset(&t[zp->nb_slots], 0, (nb_slots - zp->nb_slots) * sizeof(void *));
+	memset(&t[zp->slot_cap], 0, (cap - zp->slot_cap) * sizeof(void *));
 	zp->slot_obj = t;
-	zp->nb_slots = nb_slots;
+	zp->slot_cap = cap;
 	return 0;
 }
 
+/* A chunk that follows the last segment (the next IOVA run of a memzone) extends it. */
+static int
+embed_grow(struct zcpool *zp, struct zcpool_seg *s, size_t len, rte_iova_t iova)
+{
+	uint64_t nb = (s->area->len + len) / zp->stride;
+	int ret;
+
+	ret = reserve_slots(zp, s->first_slot + nb);
+	if (ret == 0)
+		ret = zc_area_grow(s->area, len, iova);
+	if (ret < 0)
+		return ret;
+	s->nb_slots = nb;
+	zp->nb_slots = s->first_slot + nb;
+	return 0;
+}
+
+/* Any other chunk starts a segment over an area of its own. */
+static int
+embed_new_seg(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t len, rte_iova_t iova)
+{
+	char name[ZC_AREA_NAMESIZE];
+	struct zcpool_seg *s;
+	struct zc_area *area;
+	uint32_t i;
+	int ret;
+
+	if (zp->nb_segs == ZCPOOL_SEGS_MAX) {
+		ZCPOOL_LOG(ERR, "pool %s: memory came in more than %u separate pieces; reserve more hugepages or make the pool smaller\n",
+			   mp->name, ZCPOOL_SEGS_MAX);
+		return -E2BIG;
+	}
+	ret = reserve_slots(zp, (uint64_t)zp->nb_slots + len / zp->stride);
+	if (ret < 0)
+		return ret;
+	seg_area_name(name, mp->name, zp->nb_segs);
+	area = zc_area_adopt(name, va, len, iova, mp->socket_id);
+	if (area == NULL)
+		return -rte_errno;
+	s = &zp->segs[zp->nb_segs];
+	s->area = area;
+	s->first_slot = zp->nb_slots;
+	s->nb_slots = len / zp->stride;
+	/* Keep the address order for lookups: insertion, segments are few. */
+	for (i = zp->nb_segs; i > 0; i--) {
+		if ((char *)zp->segs[zp->seg_by_addr[i - 1]].area->addr < va)
+			break;
+		zp->seg_by_addr[i] = zp->seg_by_addr[i - 1];
+	}
+	zp->seg_by_addr[i] = zp->nb_segs;
+	zp->nb_segs++;
+	zp->nb_slots += s->nb_slots;
+	if (zp->area == NULL)
+		zp->area = area;
+	return 0;
+}
+
+/*
+ * Take a chunk of an embedded pool: the segment it belongs to in *segp, or NULL
+ * when it holds no object (then the pool does not keep it).
+ *
+ * Why segments, and not one virtual range the chunks are mapped into: DPDK's
+ * memzones are never adjacent (malloc headers lie between them), so one range
+ * would mean mapping each chunk a second time from its hugepage file. Objects
+ * would then live at addresses EAL does not know: rte_mem_virt2memseg() and
+ * rte_mem_virt2iova() fail on them, rte_mempool_mem_iter() reports other
+ * addresses than the objects', and PMDs that register memory by chunk (mlx5,
+ * net_af_xdp) or share it by memseg (vhost, virtio-user) break; memory without
+ * a file (anonymous --no-huge) cannot be mapped twice at all. With segments the
+ * objects stay where DPDK put them. The common case, one segment, keeps the
+ * O(1) conversions and the fast path exactly as they were; several segments cost
+ * a binary search among at most ZCPOOL_SEGS_MAX in the conversions (see
+ * zcpool_create.c), and whatever needs one area (geometry, tracking, an AF_XDP
+ * UMEM) refuses such a pool.
+ */
+static int
+embed_chunk(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t len, rte_iova_t iova,
+	    struct zcpool_seg **segp)
+{
+	struct zcpool_seg *last = zp->nb_segs != 0 ? &zp->segs[zp->nb_segs - 1] : NULL;
+	int ret;
+
+	*segp = NULL;
+	if (zp->stride == 0)
+		embed_layout(mp, zp);
+	/* Grown even without an object of its own: a later chunk may follow it. */
+	if (last != NULL && va == (char *)last->area->addr + last->area->len) {
+		ret = embed_grow(zp, last, len, iova);
+		*segp = last;
+		return ret;
+	}
+	if (len / zp->stride == 0)
+		return 0;
+	ret = embed_new_seg(mp, zp, va, len, iova);
+	if (ret == 0)
+		*segp = &zp->segs[zp->nb_segs - 1];
+	return ret;
+}
+
+/*
+ * Never fails with an error: DPDK 22.11's rte_mempool_populate_iova() keeps a
+ * chunk whose populate returned one (it stores the result in an unsigned), so
+ * that the caller's cleanup and the pool's free would both free it. A chunk we
+ * cannot take is refused as too small (0), and so is every later one: DPDK then
+ * frees each memzone once and fails the pool with ENOBUFS.
+ */
 static int
 zcpool_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_iova_t iova,
 		size_t len, rte_mempool_populate_obj_cb_t *obj_cb, void *obj_cb_arg)
@@ -530,19 +651,26 @@ zcpool_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_
 	struct zcpool *zp = zcpool_of(mp);
 	size_t stride = mp->header_size + mp->elt_size + mp->trailer_size;
 	char *va = vaddr, *grid = va;
+	struct zcpool_seg *seg = NULL;
 	unsigned int count = 0;
 	size_t slot, end;
 	int ret;
 
 	if (!zp->pinned) {
-		/* Headers and buffers together: slots index the area's grid. */
-		ret = zp->area == NULL ? embed_first_chunk(mp, zp, va, len, iova) :
-					 embed_next_chunk(mp, zp, va, len, iova);
-		if (ret == 0)
-			ret = grow_slots(zp, (va + len - zp->grid) / stride);
-		if (ret < 0)
-			return ret;
-		grid = zp->grid;
+		/* Headers and buffers together: slots index their segment's grid. */
+		if (zp->populate_failed)
+			return 0;
+		ret = embed_chunk(mp, zp, va, len, iova, &seg);
+		if (ret < 0) {
+			if (ret != -E2BIG)
+				ZCPOOL_LOG(ERR, "pool %s: cannot take a memory chunk of %zu bytes: %s\n",
+					   mp->name, len, rte_strerror(-ret));
+			zp->populate_failed = true;
+			return 0;
+		}
+		if (seg == NULL)
+			return 0;
+		grid = seg->area->addr;
 	}
 	/* Pinned pools hold headers only here: pack each chunk from its start. */
 	end = (va + len - grid) / stride;
@@ -551,8 +679,8 @@ zcpool_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_
 
 		obj_cb(mp, obj_cb_arg, obj,
 		       iova == RTE_BAD_IOVA ? RTE_BAD_IOVA : iova + (obj - va));
-		if (!zp->pinned)
-			zp->slot_obj[slot] = obj;
+		if (seg != NULL)
+			zp->slot_obj[seg->first_slot + slot] = obj;
 		/* Straight to the ring: populating is not recycling. */
 		rte_ring_enqueue(zp->ring, obj);
 		count++;
@@ -569,6 +697,9 @@ zcpool_track(struct rte_mempool *mp)
 	    mp->cache_size != 0)
 		return -EINVAL;
 	zp = zcpool_of(mp);
+	/* Buffer states are indexed through the one area (zcpool_mbuf_slot()). */
+	if (zp->nb_segs > 1)
+		return -ENOTSUP;
 	if (zp->buf_state != NULL)
 		return 0;
 	zp->buf_state = rte_zmalloc_socket("zcpool_state", zp->nb_slots * sizeof(*zp->buf_state),

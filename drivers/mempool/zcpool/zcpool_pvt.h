@@ -58,13 +58,36 @@ struct zcpool_lcache {
 	void *objs[ZCPOOL_LCACHE_MAX];
 } __rte_cache_aligned;
 
+/* Pieces a zero-config pool takes its memory in, at most (one area each). */
+#define ZCPOOL_SEGS_MAX 64
+
+/*
+ * A zero-config pool takes its memory as rte_mempool_populate_default() hands it:
+ * one memzone, or, when the heap cannot give one that large, several smaller ones
+ * (it halves the request until memzones fit). Each virtually contiguous run of
+ * chunks is a segment with an area of its own (provider "mempool"). Its objects
+ * sit on the pool's grid from the start of its area, so that base_off and stride
+ * hold in every segment; its slots follow those of the segments populated before
+ * it. See zcpool_ops.c for why segments rather than one virtual range.
+ */
+struct zcpool_seg {
+	struct zc_area *area;
+	uint32_t first_slot;        /* Pool index of the segment's slot 0. */
+	uint32_t nb_slots;
+};
+
 struct zcpool {
 	struct rte_ring *ring;      /* Shared MPMC store holding every free object. */
 	uint32_t lcache_size;       /* 0 when lcore caches are off. */
 	uint32_t lcache_refill;     /* Objects fetched per refill beyond the request. */
 	struct rte_mempool *mp;
 
-	/* Geometry: buffer i starts at area offset base_off + i * stride. */
+	/*
+	 * Geometry: buffer i starts at area offset base_off + i * stride, in one area
+	 * (nb_segs <= 1). A zero-config pool in several segments names buffer i in
+	 * the area of the segment holding slot i, at base_off + (i - first_slot) *
+	 * stride; area is the area of its first segment.
+	 */
 	struct zc_area *area;
 	uint64_t base_off;
 	uint32_t stride;
@@ -72,13 +95,18 @@ struct zcpool {
 	uint32_t buf_len;
 	uint32_t buf_hdr;           /* embedded mbufs: header bytes before the buffer. */
 	uint32_t nb_slots;
+	uint32_t slot_cap;          /* Entries allocated in slot_obj. */
 	void **slot_obj;            /* Slot -> object; NULL for a hole. */
 	uint32_t *buf_state;        /* Per slot: ownership word (see below), when tracked. */
 	bool pinned;                /* Headers in host memory, buffers in the area. */
 	bool pktmbuf;               /* Objects are mbufs (buffer after the header). */
 	uint64_t span_off;          /* pinned: the span carved from the area. */
 	uint32_t next_slot;         /* pinned: next slot to attach at mbuf init. */
-	char *grid;                 /* embedded: address of slot 0's object header. */
+	/* embedded: segments in the order they came (first_slot ascending). */
+	uint32_t nb_segs;
+	bool populate_failed;       /* embedded: a chunk was refused; take no more. */
+	struct zcpool_seg segs[ZCPOOL_SEGS_MAX];
+	uint8_t seg_by_addr[ZCPOOL_SEGS_MAX]; /* Indexes of segs by address. */
 
 	/* Teardown. */
 	bool dying;
@@ -107,6 +135,12 @@ zcpool_of(const struct rte_mempool *mp)
 {
 	return mp->pool_data;
 }
+
+/*
+ * The inline helpers below name buffers in the pool's one area, as the fast path
+ * of tracked pools and net_zcrx do: they hold for pools in one area only, which
+ * zcpool_track() and zc_pool_geometry_get() insist on.
+ */
 
 /* Slot of the buffer starting at in-area offset off (trusted), O(1). */
 static inline uint32_t
@@ -311,8 +345,9 @@ zcpool_buf_token(const struct zcpool *zp, uint32_t slot)
 }
 
 /*
- * Start tracking buffer states (idempotent). Needs a pool without a DPDK mempool
- * cache, so that every free reaches the driver. 0, -EINVAL or -ENOMEM.
+ * Start tracking buffer states (idempotent). Needs a populated mbuf pool in one
+ * area, without a DPDK mempool cache, so that every free reaches the driver.
+ * 0, -EINVAL, -ENOTSUP (buffers in several areas) or -ENOMEM.
  */
 __rte_internal
 int zcpool_track(struct rte_mempool *mp);

@@ -141,6 +141,8 @@ tel_pool_info(const struct zcpool *zp, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(d, "provider", zp->area->ops->name);
 		zc_tel_dict_add_u64(d, "area_id", zp->area->id);
 		zc_tel_dict_add_u64(d, "readable", zp->area->readable);
+		/* A zero-config pool in pieces: "area" is the first of them. */
+		zc_tel_dict_add_u64(d, "areas", RTE_MAX(zp->nb_segs, 1u));
 	}
 	rte_tel_data_add_dict_string(d, "layout", zp->pinned ? "pinned" : "embedded");
 	zc_tel_dict_add_u64(d, "size", zp->mp->size);

@@ -184,10 +184,14 @@ zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 		  struct zcrx_frames *frames, bool *copy)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
+	struct zc_pool_geometry geo;
 	struct rte_mempool *own;
+	bool pieces;
 	int ret;
 
-	if (zc_pool_is_zcpool(mp)) {
+	/* A socket takes one UMEM: a pool whose memory came in pieces (areas) is copied. */
+	pieces = zc_pool_is_zcpool(mp) && zc_pool_geometry_get(mp, &geo) == -ENOTSUP;
+	if (zc_pool_is_zcpool(mp) && !pieces) {
 		ret = pool_frames_ok(mp, qid);
 		if (ret < 0)
 			return ret;
@@ -207,8 +211,12 @@ zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 				 qid, rte_strerror(rte_errno));
 			return -rte_errno;
 		}
-		ZCRX_LOG(NOTICE, "rx queue %u: pool %s is not a zcpool pool, so received packets are copied; create it with zc_pktmbuf_pool_create() or --mbuf-pool-ops-name zcpool to receive without a copy\n",
-			 qid, mp->name);
+		if (pieces)
+			ZCRX_LOG(NOTICE, "rx queue %u: pool %s is in several areas (its memory came in pieces) and an AF_XDP socket takes one UMEM, so received packets are copied; reserve more hugepages or use zc_pktmbuf_pool_create() to receive without a copy\n",
+				 qid, mp->name);
+		else
+			ZCRX_LOG(NOTICE, "rx queue %u: pool %s is not a zcpool pool, so received packets are copied; create it with zc_pktmbuf_pool_create() or --mbuf-pool-ops-name zcpool to receive without a copy\n",
+				 qid, mp->name);
 		frames->mp = own;
 		*copy = true;
 	}
