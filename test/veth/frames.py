@@ -15,10 +15,10 @@ Raw frames use the local experimental ethertype 0x88b5; each carries a sequence
 number and a payload derived from it, in sizes from 60 to 1514 bytes, so the
 receiver can check every byte. UDP frames (to port 9001) carry the same kind of
 payload; DST_IP's family decides whether a frame is IPv4 or IPv6. send-udp sends
-one flow (from 10.99.0.2 or 2001:db8:99::2, port 9000), sequence numbers from
---first (default 0) on, so that several senders can feed one receiver; send-mix alternates IPv4
-(even sequence numbers) and IPv6 (odd) over 4 flows, each with its own source
-address and port. recv-udp and recv-mix also check the TTL or hop limit a router
+one flow (from 10.99.0.2 or 2001:db8:99::2, port 9000), numbered from --first
+(default 0), so that several senders can feed one receiver; send-mix alternates
+IPv4 (even sequence numbers) and IPv6 (odd) over 4 flows, each with its own
+source address and port. recv-udp and recv-mix also check the TTL or hop limit a router
 left and the checksums (IPv4 header, UDP over the IPv4 or IPv6 pseudo-header);
 recv-mix also that each frame came in its family and flow.
 recv, recv-udp and recv-mix exit 0 only if every sequence number arrived exactly

@@ -6,9 +6,11 @@
  * net_zcrx lifecycle with buffers held by the application: stop/start, queue
  * re-setup with a pool over another area, close and detach. Held mbufs must stay
  * valid, every buffer must come back to its pool, and teardown must unbind the
- * areas. Run by lifecycle_test.sh, which makes the veth pair and passes:
+ * areas; a port restarts while another shares its area. Run by on_veth.sh:
  *   test_zcrx_lifecycle --no-huge|--huge [EAL args] -- IFACE "SEND COMMAND"
  */
+
+#include <net/if.h>
 
 #include <rte_ethdev.h>
 #include <rte_bus_vdev.h>
@@ -131,6 +133,70 @@ test_lifecycle(void)
 	return 0;
 }
 
+/*
+ * Ports a and b over one pool (one UMEM): a, whose socket registered the UMEM,
+ * stops, gets another receive ring size and starts while b holds the UMEM (as
+ * OVS restarts a port to change ring sizes), then b restarts, then a again; a
+ * must receive each time, and every buffer come back at the end (issue 10).
+ */
+static int
+restart_sharing(struct rte_mempool *mp, const char *ifb)
+{
+	static const uint16_t sizes[] = { 1024, 256 };
+	struct rte_mbuf *m[HOLD];
+	unsigned int i, got;
+	uint16_t pb;
+
+	ZC_ASSERT(veth_port_open("net_zcrx_ra", mp, NB_DESC, &port, "iface=%s", iface) == 0,
+		  "port a");
+	ZC_ASSERT(veth_port_open("net_zcrx_rb", mp, NB_DESC, &pb, "iface=%s", ifb) == 0, "port b");
+	ZC_ASSERT(rte_eth_dev_start(port) == 0 && rte_eth_dev_start(pb) == 0, "start");
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		ZC_ASSERT(rte_eth_dev_stop(port) == 0, "stop a");
+		ZC_ASSERT(rte_eth_rx_queue_setup(port, 0, sizes[i], SOCKET_ID_ANY, NULL, mp) == 0,
+			  "a: %u rx descriptors", sizes[i]);
+		ZC_ASSERT(rte_eth_dev_start(port) == 0,
+			  "a did not start again while b shares its area (round %u)", i);
+		got = veth_traffic(port, m, HOLD);
+		ZC_ASSERT(got == HOLD && frames_intact(m, got), "a received %u of %u", got, HOLD);
+		rte_pktmbuf_free_bulk(m, got);
+		ZC_ASSERT(rte_eth_dev_stop(pb) == 0 && rte_eth_dev_start(pb) == 0, "restart b");
+	}
+	ZC_ASSERT(veth_port_down("net_zcrx_rb") == 0 && veth_port_down("net_zcrx_ra") == 0,
+		  "down");
+	ZC_ASSERT(rte_mempool_avail_count(mp) == NB_MBUF, "%u of %u buffers back",
+		  rte_mempool_avail_count(mp), NB_MBUF);
+	return 0;
+}
+
+static int
+test_restart_sharing_area(void)
+{
+	char ifb[IF_NAMESIZE], cmd[96];
+	struct rte_mempool *mp;
+	int ret = -1;
+
+	snprintf(ifb, sizeof(ifb), "zr%d0", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name zr%d1 && ip link set %s up",
+		 ifb, (int)getpid(), ifb);
+	ZC_ASSERT(system(cmd) == 0, "%s", cmd);
+	mp = zc_pktmbuf_pool_create("lc_share", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, NULL,
+				    SOCKET_ID_ANY);
+	if (mp != NULL)
+		ret = restart_sharing(mp, ifb);
+	else
+		printf("FAIL: pool: %s\n", rte_strerror(rte_errno));
+	/* A failure leaves its ports: close them before the pool. */
+	rte_vdev_uninit("net_zcrx_rb");
+	rte_vdev_uninit("net_zcrx_ra");
+	snprintf(cmd, sizeof(cmd), "ip link del %s", ifb);
+	if (system(cmd) != 0)
+		ret = -1;
+	if (mp != NULL)
+		zc_pool_destroy(mp, 0);
+	return ret;
+}
+
 static int
 test_bad_devargs(void)
 {
@@ -158,5 +224,6 @@ test_bad_devargs(void)
 
 ZC_VETH_TEST_MAIN(
 	{ "lifecycle with held buffers", test_lifecycle },
+	{ "a port restarts while another shares its area", test_restart_sharing_area },
 	{ "bad devargs refused", test_bad_devargs }
 )

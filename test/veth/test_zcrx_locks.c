@@ -6,9 +6,9 @@
  * net_zcrx's control paths must not hold a lock the datapath takes across a
  * system call (issue 8): while one port's start is inside the system call that
  * registers its UMEM, transmitting on another port must not wait. The test
- * holds that call (setsockopt(XDP_UMEM_REG), made by xsk_umem__create()) with
- * its own setsockopt() in front of libc's, and sends, from another lcore, an
- * mbuf whose pool the transmit path looks up (and adds to its UMEM's list); the
+ * holds that call (setsockopt(XDP_UMEM_REG) on the area's first socket) with its
+ * own setsockopt() in front of libc's, and sends, from another lcore, an mbuf
+ * whose pool the transmit path looks up (and adds to its UMEM's list); the
  * frame must then complete.
  * Run by on_veth.sh; the second port is on a veth pair of its own:
  *   test_zcrx_locks --no-huge|--huge [EAL args] -- IFACE "SEND COMMAND"
@@ -42,7 +42,7 @@
 static bool gate_closed;
 static bool in_gate;
 
-/* Every setsockopt() of the process, libxdp's included, comes here first. */
+/* Every setsockopt() of the process, net_zcrx's included, comes here first. */
 int
 setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {

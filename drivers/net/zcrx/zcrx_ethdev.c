@@ -157,9 +157,9 @@ zcrx_dev_configure(struct rte_eth_dev *dev)
 {
 	struct zcrx_dev *zd = zcrx_dev(dev);
 
-	if (dev->data->nb_rx_queues != dev->data->nb_tx_queues) {
-		ZCRX_LOG(ERR, "%s: %u rx and %u tx queues: each AF_XDP socket is one rx and one tx queue, configure as many of each\n",
-			 zd->if_name, dev->data->nb_rx_queues, dev->data->nb_tx_queues);
+	if (dev->data->nb_rx_queues == 0) {
+		ZCRX_LOG(ERR, "%s: no rx queue: the AF_XDP sockets of tx queues need an rx queue's pool, configure at least one\n",
+			 zd->if_name);
 		return -EINVAL;
 	}
 	return 0;
@@ -173,7 +173,8 @@ zcrx_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->if_index = zd->if_index;
 	info->max_mac_addrs = 1;
 	info->max_rx_queues = zd->queue_count;
-	info->max_tx_queues = zd->queue_count;
+	/* Tx queues beyond the rx queues share their netdev queues (zcrx_pvt.h). */
+	info->max_tx_queues = ZCRX_MAX_QUEUES;
 	info->min_rx_bufsize = 2048;
 	info->max_rx_pktlen = ZCRX_MAX_RX_PKTLEN;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
@@ -221,10 +222,22 @@ zcrx_ptypes(struct rte_eth_dev *dev)
 }
 
 /*
- * A queue pair is one socket: starting or stopping either queue of a pair starts
- * or stops both. Starting binds the pool's area to the device (the UMEM); stopping
- * returns every buffer the kernel held and unbinds it; the memory stays.
+ * Rx queue k and the tx queues on its netdev queue (k, k + nb_rx, ...) are one
+ * group of sockets: starting or stopping any of them starts or stops all.
+ * Starting binds the pool's area to the device (the UMEM); stopping returns
+ * every buffer the kernel held and unbinds it; the memory stays.
  */
+static void
+group_state_set(struct rte_eth_dev *dev, uint16_t k, uint8_t state)
+{
+	struct rte_eth_dev_data *data = dev->data;
+	uint16_t q;
+
+	data->rx_queue_state[k] = state;
+	for (q = k; q < data->nb_tx_queues; q += data->nb_rx_queues)
+		data->tx_queue_state[q] = state;
+}
+
 static int
 qp_start(struct rte_eth_dev *dev, uint16_t q)
 {
@@ -248,9 +261,7 @@ qp_start(struct rte_eth_dev *dev, uint16_t q)
 		zc_area_unbind(qp->rxq->frames.zp->area, zd->dev);
 		return ret;
 	}
-	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-	if (q < dev->data->nb_tx_queues)
-		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	group_state_set(dev, q, RTE_ETH_QUEUE_STATE_STARTED);
 	return 0;
 }
 
@@ -264,9 +275,7 @@ qp_stop(struct rte_eth_dev *dev, uint16_t q)
 		zcrx_qp_close(zd, qp);
 		zc_area_unbind(qp->rxq->frames.zp->area, zd->dev);
 	}
-	dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	if (q < dev->data->nb_tx_queues)
-		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	group_state_set(dev, q, RTE_ETH_QUEUE_STATE_STOPPED);
 	return 0;
 }
 
@@ -339,13 +348,13 @@ zcrx_rx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
 static int
 zcrx_tx_queue_start(struct rte_eth_dev *dev, uint16_t q)
 {
-	return qp_start(dev, q);
+	return qp_start(dev, q % dev->data->nb_rx_queues);
 }
 
 static int
 zcrx_tx_queue_stop(struct rte_eth_dev *dev, uint16_t q)
 {
-	return qp_stop(dev, q);
+	return qp_stop(dev, q % dev->data->nb_rx_queues);
 }
 
 static void
@@ -368,6 +377,8 @@ zcrx_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct zcrx_dev *zd = zcrx_dev(dev);
 
+	if (zd->qp[qid].txq != NULL)
+		rte_free(zd->qp[qid].txq->pending);
 	rte_free(zd->qp[qid].txq);
 	zd->qp[qid].txq = NULL;
 	dev->data->tx_queues[qid] = NULL;

@@ -7,7 +7,7 @@
 
 /*
  * net_zcrx internals: an AF_XDP port whose UMEM is the zcpool area of its
- * receive pool. One XSK socket per queue pair; one UMEM per area, shared by every
+ * receive pool. One XSK socket per queue; one UMEM per area, shared by every
  * queue and port bound to that area.
  */
 
@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 #include <rte_spinlock.h>
 #include <rte_version.h>
 
@@ -41,17 +42,23 @@ extern int zcrx_logtype;
 #define ZCRX_RQ_DEFAULT 4096
 #define ZCRX_RQ_MAX 32768   /* As io_uring zcrx. */
 
-/* One UMEM per area; sockets on any netdev and queue share it. */
+struct zcrx_qp;
+
+/*
+ * One UMEM per area; sockets on any netdev and queue share it. The kernel's UMEM
+ * lives as long as any socket over it: the first socket registers it, every
+ * later one shares it through any socket still bound (so that any port can stop
+ * and start again while others use the area), and it goes with the last one.
+ */
 struct zcrx_umem {
 	TAILQ_ENTRY(zcrx_umem) next;
 	struct zc_area *area;     /* Holds a reference on the area. */
-	struct xsk_umem *umem;
-	struct xsk_ring_prod fq;  /* Rings libxdp creates with the UMEM; the first */
-	struct xsk_ring_cons cq;  /* socket's context takes them over. */
 	char *base;               /* Page-aligned start of the UMEM. */
+	size_t len;
 	uint64_t delta;           /* UMEM address = area offset + delta. */
 	uint32_t frame_size;
 	unsigned int refcnt;      /* Sockets using it. */
+	TAILQ_HEAD(, zcrx_qp) socks; /* Its bound sockets. */
 	/* Pools with buffers in this UMEM, to find a completed frame's mbuf. */
 	const struct zcpool *pools[ZCRX_UMEM_POOLS];
 	unsigned int nb_pools;
@@ -112,7 +119,6 @@ struct zcrx_rxq {
 
 struct zcrx_txq {
 	struct xsk_ring_prod tx;
-	struct xsk_ring_cons cq;
 	int fd;
 	const struct rte_mempool *zc_mp; /* Last pool sent in place... */
 	const struct zcpool *zc_zp;
@@ -121,21 +127,45 @@ struct zcrx_txq {
 	uint16_t queue_id;
 	uint16_t nb_desc;
 	uint32_t outstanding;     /* Descriptors sent, not yet completed. */
+	bool shared;              /* Its group has other tx queues (zcrx_tx.c). */
+	uint8_t tag;              /* Index in its group's txqs[]. */
+	struct rte_ring *pending; /* shared: its completions another queue reaped. */
 	zc_tx_done_t done_cb;     /* Completions to the application (zc_tx_done_set()). */
 	void *done_arg;
 	struct zcrx_txq_stats stats;
 	struct zcrx_qp *qp;
 };
 
-/* A queue pair is one XSK socket: it needs its receive queue's pool. */
+/* The rings of a socket, as mapped. */
+enum zcrx_ring { ZCRX_RING_RX, ZCRX_RING_TX, ZCRX_RING_FILL, ZCRX_RING_COMP, ZCRX_RING_NB };
+struct zcrx_map {
+	void *addr;
+	size_t len;
+};
+
+/*
+ * The XSK socket of rx queue q and tx queue q. There are as many netdev queues
+ * (and groups) as rx queues: socket k < nb_rx leads group k, on netdev queue
+ * start_queue + k, and owns that queue's buffer pool (its fill and completion
+ * rings). Tx queues beyond nb_rx have transmit-only sockets on the netdev queue
+ * of group q % nb_rx, sharing its pool, so the group's tx queues share one
+ * completion ring (under cq_lock when there are several).
+ */
 struct zcrx_qp {
-	struct xsk_socket *xsk;
+	int fd;
 	struct zcrx_umem *umem;
-	struct zcrx_rxq *rxq;
+	struct zcrx_rxq *rxq;     /* Leaders only. */
 	struct zcrx_txq *txq;
-	struct xsk_ring_cons spare_cq; /* Completion ring of a socket without TX. */
+	struct zcrx_qp *leader;   /* Its group's leader (itself for a leader). */
+	TAILQ_ENTRY(zcrx_qp) umem_next; /* In its UMEM's socks while bound. */
+	struct zcrx_map maps[ZCRX_RING_NB];
 	uint32_t xsk_queue;       /* Netdev queue index. */
-	bool started;
+	bool started;             /* Its socket is open. */
+	/* Leaders: the group's transmit queues, by tag, and its completion ring. */
+	uint16_t nb_txq;
+	struct zcrx_txq *txqs[ZCRX_MAX_QUEUES];
+	rte_spinlock_t cq_lock __rte_cache_aligned; /* Reapers write: a line of its own. */
+	struct xsk_ring_cons cq;
 };
 
 struct zcrx_xdp;
@@ -176,6 +206,7 @@ int zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd);
 /* UMEM and sockets (zcrx_xsk.c). */
 int zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 		      struct zcrx_frames *frames, bool *copy);
+/* Open and close the group led by qp: its sockets, the leader's first. */
 int zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp);
 void zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp);
 void zcrx_frames_release(struct zcrx_rxq *rxq);
@@ -220,7 +251,10 @@ void *zcrx_queue_lookup(uint16_t port_id, uint16_t queue_id, bool tx);
 uint16_t zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 unsigned int zcrx_fill(struct zcrx_rxq *rxq, unsigned int n);
-void zcrx_tx_complete(struct zcrx_txq *txq);
+/* Tags and pending rings of a group's tx queues, its sockets open: 0 or -errno. */
+int zcrx_tx_group_init(struct zcrx_qp *leader);
+/* At a stop: every completion of the group, freed. */
+void zcrx_tx_complete(struct zcrx_qp *leader);
 void zcrx_tx_reclaim(struct zcrx_txq *txq);
 
 /* Refill ring (zcrx_rq.c). */

@@ -58,8 +58,8 @@ kernel_stats(const struct zcrx_qp *qp, struct xdp_statistics *ks)
 	socklen_t len = sizeof(*ks);
 
 	memset(ks, 0, sizeof(*ks));
-	if (qp->xsk != NULL)
-		(void)getsockopt(xsk_socket__fd(qp->xsk), SOL_XDP, XDP_STATISTICS, ks, &len);
+	if (qp->started)
+		(void)getsockopt(qp->fd, SOL_XDP, XDP_STATISTICS, ks, &len);
 }
 
 static unsigned int

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 
 #include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 
 #include "zc_rq.h"
 #include "zcrx_pvt.h"
@@ -17,7 +19,23 @@
  * at once. Completed frames are freed, or handed to the application's callback.
  * A frame descriptor names its buffer base, with the data offset in the upper
  * bits (unaligned chunk mode), so a completion finds its mbuf in O(1).
+ *
+ * The tx queues of a group (zcrx_pvt.h) share their netdev queue's completion
+ * ring: a queue reaps it under the group's lock, copying the addresses out, and
+ * passes the frames of the others to their pending ring, which only the owner
+ * drains, so that each completion is handled once, on its own queue's thread.
+ * A shared queue tags what it sends with its index (an mbuf dynamic field), and
+ * keeps no more frames out than its pending ring holds, so a pass never fails.
  */
+
+/* Offset of the tag dynamic field, registered with the first shared group. */
+static int tag_off = -1;
+
+static inline uint8_t *
+tx_tag(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, tag_off, uint8_t *);
+}
 
 /* Pool whose buffers are in the UMEM, or NULL (copy). Cached per queue. */
 static __rte_noinline const struct zcpool *
@@ -61,23 +79,17 @@ tx_free(struct rte_mbuf *m)
 }
 
 /*
- * Completed frames go back to their pool, or, when the application asked for
- * them (zc_tx_done_set()), to its callback in batches, owned by it again.
+ * Completed frames of txq go back to their pool, or, when the application asked
+ * for them (zc_tx_done_set()), to its callback in one batch, owned by it again.
  */
-static inline void
-tx_complete(struct zcrx_txq *txq, zc_tx_done_t cb)
+static void
+tx_done(struct zcrx_txq *txq, struct rte_mbuf **done, uint32_t n, zc_tx_done_t cb)
 {
-	const struct zcrx_rxq *rxq = txq->qp->rxq;
-	struct zcrx_umem *u = txq->qp->umem;
-	struct rte_mbuf *done[ZCRX_BURST];
-	uint32_t idx, n, i, k = 0;
+	const struct zcrx_rxq *rxq = txq->qp->leader->rxq;
+	uint32_t i, k = 0;
 
-	n = xsk_ring_cons__peek(&txq->cq, UINT32_MAX, &idx);
-	if (n == 0)
-		return;
 	for (i = 0; i < n; i++) {
-		uint64_t a = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(&txq->cq, idx + i));
-		struct rte_mbuf *m = zcrx_umem_addr_mbuf(u, a);
+		struct rte_mbuf *m = done[i];
 		const struct zcpool *zp = zcpool_of(m->pool);
 
 		/* Frames of a copying queue's private pool were never the application's. */
@@ -87,24 +99,129 @@ tx_complete(struct zcrx_txq *txq, zc_tx_done_t cb)
 		}
 		if (zp->buf_state != NULL)
 			zcpool_buf_sent(zp, zcpool_mbuf_slot(zp, m), ZCPOOL_BUF_USER);
-		txq->stats.handed_back++;
 		done[k++] = m;
-		if (k == RTE_DIM(done)) {
-			cb(done, k, txq->done_arg);
-			k = 0;
-		}
 	}
-	xsk_ring_cons__release(&txq->cq, n);
 	txq->outstanding -= n;
+	txq->stats.handed_back += k;
 	if (k != 0)
 		cb(done, k, txq->done_arg);
 }
 
+/* Up to ZCRX_BURST completed addresses of the group's ring into addrs: how many. */
+static inline uint32_t
+cq_take(struct zcrx_qp *g, uint64_t *addrs)
+{
+	bool shared = g->nb_txq > 1;
+	uint32_t idx, n, i;
+
+	if (shared) {
+		/* A racy look first: a completion it misses waits for the next call. */
+		if (__atomic_load_n(g->cq.producer, __ATOMIC_RELAXED) ==
+		    __atomic_load_n(g->cq.consumer, __ATOMIC_RELAXED))
+			return 0;
+		rte_spinlock_lock(&g->cq_lock);
+	}
+	n = xsk_ring_cons__peek(&g->cq, ZCRX_BURST, &idx);
+	for (i = 0; i < n; i++)
+		addrs[i] = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(&g->cq, idx + i));
+	xsk_ring_cons__release(&g->cq, n);
+	if (shared)
+		rte_spinlock_unlock(&g->cq_lock);
+	return n;
+}
+
+/* Completions of txq that another queue of its group reaped. */
+static void
+tx_pending(struct zcrx_txq *txq, zc_tx_done_t cb)
+{
+	struct rte_mbuf *done[ZCRX_BURST];
+	unsigned int n;
+
+	while ((n = rte_ring_sc_dequeue_burst(txq->pending, (void **)done, ZCRX_BURST,
+					      NULL)) != 0)
+		tx_done(txq, done, n, cb);
+}
+
+/*
+ * Reap the group's completions: txq's are done here, with cb, those of another
+ * queue go to its pending ring (room is certain: it holds all the frames the
+ * owner may have out); then txq's pending ones. A NULL txq is a stop, when no
+ * datapath runs: every frame is freed on behalf of its queue.
+ */
+static void
+tx_reap(struct zcrx_qp *g, struct zcrx_txq *txq, zc_tx_done_t cb)
+{
+	struct rte_mbuf *done[ZCRX_BURST];
+	uint64_t addrs[ZCRX_BURST];
+	uint32_t n, i, k;
+
+	do {
+		n = cq_take(g, addrs);
+		for (i = 0, k = 0; i < n; i++) {
+			struct rte_mbuf *m = zcrx_umem_addr_mbuf(g->umem, addrs[i]);
+			struct zcrx_txq *owner = g->nb_txq > 1 ? g->txqs[*tx_tag(m)] : g->txqs[0];
+
+			if (owner == txq)
+				done[k++] = m;
+			else if (txq == NULL)
+				tx_done(owner, &m, 1, NULL);
+			else
+				(void)rte_ring_mp_enqueue(owner->pending, m);
+		}
+		if (k != 0)
+			tx_done(txq, done, k, cb);
+	} while (n == ZCRX_BURST);
+	if (txq != NULL && txq->shared)
+		tx_pending(txq, cb);
+}
+
 /* At a stop, completions are freed: the application's callback may be gone. */
 void
-zcrx_tx_complete(struct zcrx_txq *txq)
+zcrx_tx_complete(struct zcrx_qp *leader)
 {
-	tx_complete(txq, NULL);
+	uint16_t i;
+
+	tx_reap(leader, NULL, NULL);
+	for (i = 0; i < leader->nb_txq; i++)
+		if (leader->txqs[i]->shared)
+			tx_pending(leader->txqs[i], NULL);
+}
+
+int
+zcrx_tx_group_init(struct zcrx_qp *g)
+{
+	static const struct rte_mbuf_dynfield tag = {
+		.name = "zcrx_dynfield_tx_tag",
+		.size = sizeof(uint8_t),
+		.align = __alignof__(uint8_t),
+	};
+	bool shared = g->nb_txq > 1;
+	uint16_t i;
+
+	rte_spinlock_init(&g->cq_lock);
+	if (shared && tag_off < 0) {
+		tag_off = rte_mbuf_dynfield_register(&tag);
+		if (tag_off < 0) {
+			ZCRX_LOG(ERR, "cannot register the mbuf field of transmit queues sharing a netdev queue: %s\n",
+				 rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	for (i = 0; i < g->nb_txq; i++) {
+		struct zcrx_txq *txq = g->txqs[i];
+
+		txq->tag = i;
+		txq->shared = shared;
+		if (!shared || txq->pending != NULL)
+			continue;
+		/* Kept until the queue is released; nb_desc is a power of two. */
+		txq->pending = rte_zmalloc("zcrx_pending", rte_ring_get_memsize(txq->nb_desc),
+					   RTE_CACHE_LINE_SIZE);
+		if (txq->pending == NULL)
+			return -ENOMEM;
+		rte_ring_init(txq->pending, "zcrx_pending", txq->nb_desc, RING_F_SC_DEQ);
+	}
+	return 0;
 }
 
 /*
@@ -142,7 +259,7 @@ zc_tx_done_set(uint16_t port_id, uint16_t queue_id, zc_tx_done_t cb, void *arg)
 static struct rte_mbuf *
 tx_copy(struct zcrx_txq *txq, struct rte_mbuf *m)
 {
-	const struct zcrx_frames *f = &txq->qp->rxq->frames;
+	const struct zcrx_frames *f = &txq->qp->leader->rxq->frames;
 	struct rte_mbuf *frame;
 	const void *data;
 	void *dst;
@@ -179,8 +296,11 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint64_t bytes = 0;
 	uint32_t idx, n, i, sent = 0;
 
-	tx_complete(txq, txq->done_cb);
+	tx_reap(txq->qp->leader, txq, txq->done_cb);
 	n = RTE_MIN((uint32_t)nb_pkts, xsk_prod_nb_free(&txq->tx, nb_pkts));
+	/* No more frames out than the pending ring holds. */
+	if (txq->shared)
+		n = RTE_MIN(n, rte_ring_get_capacity(txq->pending) - txq->outstanding);
 	if (n == 0 || xsk_ring_prod__reserve(&txq->tx, n, &idx) != n)
 		goto kick;
 	for (i = 0; i < n; i++) {
@@ -191,8 +311,13 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 		if (zp != NULL && m->nb_segs == 1) {
 			off = (char *)m->buf_addr - (char *)u->area->addr;
-			/* Only the buffer's owner goes in place: a clone points elsewhere. */
-			if (zcpool_buf_mbuf(zp, off) != m)
+			/*
+			 * Only the buffer's owner goes in place: a clone points elsewhere.
+			 * A tag lives in the mbuf, so one with other references (which
+			 * may be in flight on another queue too) is copied.
+			 */
+			if (zcpool_buf_mbuf(zp, off) != m ||
+			    (txq->shared && rte_mbuf_refcnt_read(m) > 1))
 				zp = NULL;
 		}
 		if (zp == NULL || m->nb_segs != 1) {
@@ -209,6 +334,8 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		} else {
 			txq->stats.zero_copy++;
 		}
+		if (txq->shared)
+			*tx_tag(out) = txq->tag;
 		d = xsk_ring_prod__tx_desc(&txq->tx, idx + sent);
 		d->addr = (off + u->delta) | ((uint64_t)out->data_off << XSK_UNALIGNED_BUF_OFFSET_SHIFT);
 		d->len = out->data_len;

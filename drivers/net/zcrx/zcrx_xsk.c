@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,10 +34,12 @@
 
 /*
  * UMEMs by area: every socket over an area shares its UMEM (XDP_SHARED_UMEM).
- * The mutex also serialises libxdp, whose UMEM state (socket count, rings) is
- * not thread-safe: UMEMs and sockets are made and deleted under it, system
- * calls included. No lcore takes it: transmit only appends to a UMEM's pool
- * list, under that UMEM's spinlock.
+ * The sockets are made here, with libxdp's ring helpers but not its UMEM and
+ * socket objects: libxdp makes the first socket of a UMEM its handle and keeps
+ * it bound until the UMEM goes, so the port that owned it could never bind its
+ * queue again while another port shares the area. UMEMs and sockets are made
+ * and deleted under the mutex, system calls included. No lcore takes it:
+ * transmit only appends to a UMEM's pool list, under that UMEM's spinlock.
  */
 static TAILQ_HEAD(, zcrx_umem) umems = TAILQ_HEAD_INITIALIZER(umems);
 static pthread_mutex_t umems_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -57,20 +60,14 @@ umem_span(const struct zc_area *area, char **base, size_t *len)
 	*len = RTE_ALIGN_CEIL((size_t)((char *)area->addr + area->len - *base), pg);
 }
 
-/* The area's UMEM, made on first use. Called with umems_lock held. */
+/*
+ * The area's UMEM, made on first use (the kernel's with its first socket, see
+ * sock_open()). Called with umems_lock held.
+ */
 static struct zcrx_umem *
 umem_get(struct zc_area *area, uint32_t frame)
 {
-	struct xsk_umem_config cfg = {
-		.fill_size = ZCRX_UMEM_RING,
-		.comp_size = ZCRX_UMEM_RING,
-		.frame_size = frame,
-		.frame_headroom = 0,
-		.flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
-	};
 	struct zcrx_umem *u;
-	size_t len;
-	int ret;
 
 	TAILQ_FOREACH(u, &umems, next) {
 		if (u->area == area) {
@@ -81,23 +78,38 @@ umem_get(struct zc_area *area, uint32_t frame)
 	u = rte_zmalloc("zcrx_umem", sizeof(*u), RTE_CACHE_LINE_SIZE);
 	if (u == NULL)
 		return NULL;
-	umem_span(area, &u->base, &len);
-	ret = xsk_umem__create(&u->umem, u->base, len, &u->fq, &u->cq, &cfg);
-	if (ret != 0) {
-		ZCRX_LOG(ERR, "cannot register area %s (%zu bytes) as an AF_XDP UMEM: %s%s\n",
-			 area->name, len, strerror(-ret),
-			 ret == -EPERM ? " (needs root, or CAP_NET_RAW, CAP_IPC_LOCK and a large enough RLIMIT_MEMLOCK)" : "");
-		rte_free(u);
-		return NULL;
-	}
+	umem_span(area, &u->base, &u->len);
 	u->area = area;
 	u->delta = (char *)area->addr - u->base;
 	u->frame_size = frame;
 	u->refcnt = 1;
+	TAILQ_INIT(&u->socks);
 	rte_spinlock_init(&u->pools_lock);
 	zc_area_get(area);
 	TAILQ_INSERT_TAIL(&umems, u, next);
 	return u;
+}
+
+/* Register the UMEM with the kernel on an unbound socket: 0 or -errno. */
+static int
+umem_register(const struct zcrx_umem *u, int fd)
+{
+	struct xdp_umem_reg reg;
+	int ret;
+
+	/* Newer kernels read fields past flags: no stack garbage in the padding. */
+	memset(&reg, 0, sizeof(reg));
+	reg.addr = (uintptr_t)u->base;
+	reg.len = u->len;
+	reg.chunk_size = u->frame_size;
+	reg.flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) == 0)
+		return 0;
+	ret = -errno;
+	ZCRX_LOG(ERR, "cannot register area %s (%zu bytes) as an AF_XDP UMEM: %s%s\n",
+		 u->area->name, u->len, strerror(-ret),
+		 ret == -EPERM ? " (needs root, or CAP_NET_RAW, CAP_IPC_LOCK and a large enough RLIMIT_MEMLOCK)" : "");
+	return ret;
 }
 
 int
@@ -122,14 +134,13 @@ out:
 	return ret;
 }
 
-/* Called with umems_lock held. */
+/* Called with umems_lock held. The kernel's UMEM went with the last socket. */
 static void
 umem_put(struct zcrx_umem *u)
 {
 	if (--u->refcnt > 0)
 		return;
 	TAILQ_REMOVE(&umems, u, next);
-	xsk_umem__delete(u->umem);
 	zc_area_put(u->area);
 	rte_free(u);
 }
@@ -253,123 +264,287 @@ set_busy_poll(struct zcrx_dev *zd, int fd)
 	return true;
 }
 
-static void
-qp_umem_put(struct zcrx_qp *qp)
-{
-	umem_put(qp->umem);
-	qp->umem = NULL;
-}
+/* setsockopt() option, mmap() offset and entry size of each ring of a socket. */
+static const struct {
+	int opt;
+	off_t pgoff;
+	size_t esize;
+} rings[ZCRX_RING_NB] = {
+	[ZCRX_RING_RX] = { XDP_RX_RING, XDP_PGOFF_RX_RING, sizeof(struct xdp_desc) },
+	[ZCRX_RING_TX] = { XDP_TX_RING, XDP_PGOFF_TX_RING, sizeof(struct xdp_desc) },
+	[ZCRX_RING_FILL] = { XDP_UMEM_FILL_RING, XDP_UMEM_PGOFF_FILL_RING, sizeof(uint64_t) },
+	[ZCRX_RING_COMP] = { XDP_UMEM_COMPLETION_RING, XDP_UMEM_PGOFF_COMPLETION_RING,
+			     sizeof(uint64_t) },
+};
 
-/* Take the area's UMEM for the queue pair and list its pool there. Called with umems_lock held. */
-static int
-qp_umem_get(struct zcrx_qp *qp)
+/*
+ * Give the unbound socket ring i with n entries (a power of two) and map it,
+ * laid out as o says: the mapping, or NULL with errno set.
+ */
+static void *
+ring_map(struct zcrx_qp *qp, enum zcrx_ring i, uint32_t n, const struct xdp_ring_offset *o)
 {
-	struct zcrx_frames *f = &qp->rxq->frames;
-	int ret;
+	size_t len = o->desc + n * rings[i].esize;
+	void *map;
 
-	qp->umem = umem_get(f->zp->area, frame_size(f->zp));
-	if (qp->umem == NULL)
-		return -ENOMEM;
-	ret = zcrx_umem_add_pool(qp->umem, f->zp);
-	if (ret < 0) {
-		ZCRX_LOG(ERR, "area %s is used by more than %d pools\n", f->zp->area->name,
-			 ZCRX_UMEM_POOLS);
-		qp_umem_put(qp);
-		return ret;
-	}
-	f->delta = qp->umem->delta;
-	return 0;
+	if (setsockopt(qp->fd, SOL_XDP, rings[i].opt, &n, sizeof(n)) < 0)
+		return NULL;
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, qp->fd,
+		   rings[i].pgoff);
+	if (map == MAP_FAILED)
+		return NULL;
+	qp->maps[i] = (struct zcrx_map){ .addr = map, .len = len };
+	return map;
 }
 
 /*
- * Create the socket over the UMEM. The kernel releases a closed socket's hold on
- * the queue from a work item: right after a stop, binding again may see EBUSY for
- * a moment. A failed attempt unmaps the rings libxdp created with the UMEM, so a
- * UMEM that only this socket uses is made anew before trying again. Called with
- * umems_lock held (sleeping under it is fine: only control paths take it); on
- * failure the UMEM is put.
+ * Point libxdp's view r of a ring (struct xsk_ring_prod or xsk_ring_cons, which
+ * share a layout) at its mapping, as libxdp does: a producer's cached_cons runs
+ * one ring size ahead of the consumer (see xsk_prod_nb_free()).
+ */
+#define RING_INIT(r, map, o, n, prod) do { \
+	(r)->mask = (n) - 1; \
+	(r)->size = (n); \
+	(r)->producer = RTE_PTR_ADD(map, (o)->producer); \
+	(r)->consumer = RTE_PTR_ADD(map, (o)->consumer); \
+	(r)->flags = RTE_PTR_ADD(map, (o)->flags); \
+	(r)->ring = RTE_PTR_ADD(map, (o)->desc); \
+	(r)->cached_prod = *(r)->producer; \
+	(r)->cached_cons = *(r)->consumer + ((prod) ? (n) : 0); \
+} while (0)
+
+/* Unmap the socket's rings and close it: the kernel unbinds it. */
+static void
+sock_close(struct zcrx_qp *qp)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZCRX_RING_NB; i++) {
+		if (qp->maps[i].addr != NULL)
+			munmap(qp->maps[i].addr, qp->maps[i].len);
+		qp->maps[i].addr = NULL;
+	}
+	close(qp->fd);
+	qp->fd = -1;
+}
+
+/*
+ * Bind the socket to its netdev queue. The socket that registered the UMEM sets
+ * the mode; any other shares the UMEM (XDP_SHARED_UMEM) through the bound socket
+ * via: a member through its leader, on the same netdev queue, whose pool (fill
+ * and completion rings) the kernel then shares; a leader through any socket of
+ * the UMEM. One whose interface is gone is unbound (EBADF): the next is tried,
+ * and when none is left the socket registers the UMEM anew. The kernel releases
+ * a closed socket's hold on its queue from a work item: right after a stop,
+ * binding again may see EBUSY for a moment.
  */
 static int
-qp_bind(struct zcrx_dev *zd, struct zcrx_qp *qp, const struct xsk_socket_config *cfg)
+sock_bind(struct zcrx_dev *zd, struct zcrx_qp *qp, struct zcrx_qp *via)
+{
+	struct sockaddr_xdp sxdp = {
+		.sxdp_family = AF_XDP,
+		.sxdp_ifindex = zd->if_index,
+		.sxdp_queue_id = qp->xsk_queue,
+	};
+	int tries = 0, ret;
+
+	for (;;) {
+		sxdp.sxdp_flags = via != NULL ? XDP_SHARED_UMEM :
+			XDP_USE_NEED_WAKEUP | (zd->force_copy ? XDP_COPY : 0);
+		sxdp.sxdp_shared_umem_fd = via != NULL ? via->fd : 0;
+		if (bind(qp->fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) == 0)
+			return 0;
+		ret = -errno;
+		if (ret == -EBUSY && tries++ < ZCRX_BIND_TRIES) {
+			rte_delay_us_sleep(ZCRX_BIND_RETRY_US);
+		} else if (ret == -EBADF && qp == qp->leader && via != NULL) {
+			via = TAILQ_NEXT(via, umem_next);
+			if (via == NULL && (ret = umem_register(qp->umem, qp->fd)) < 0)
+				return ret;
+		} else {
+			return ret;
+		}
+	}
+}
+
+/*
+ * Create qp's socket with its rings (a leader's include its netdev queue's fill
+ * and completion rings) over its UMEM, and bind it. Called with umems_lock held
+ * (sleeping under it is fine: only control paths take it).
+ */
+static int
+sock_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 {
 	struct zcrx_rxq *rxq = qp->rxq;
 	struct zcrx_txq *txq = qp->txq;
-	int tries, ret;
+	struct xdp_mmap_offsets off;
+	socklen_t len = sizeof(off);
+	struct zcrx_qp *via;
+	void *map;
+	int ret;
 
-	for (tries = 0;; tries++) {
-		ret = xsk_socket__create_shared(&qp->xsk, zd->if_name, qp->xsk_queue,
-						qp->umem->umem, &rxq->rx, txq ? &txq->tx : NULL,
-						&rxq->fq, txq ? &txq->cq : &qp->spare_cq, cfg);
-		if (ret != -EBUSY || tries == ZCRX_BIND_TRIES)
-			break;
-		rte_delay_us_sleep(ZCRX_BIND_RETRY_US);
-		if (qp->umem->refcnt == 1) {
-			qp_umem_put(qp);
-			ret = qp_umem_get(qp);
-			if (ret < 0)
-				return ret;
-		}
+	qp->fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (qp->fd < 0)
+		return -errno;
+	via = qp != qp->leader ? qp->leader : TAILQ_FIRST(&qp->umem->socks);
+	if (via == NULL) {
+		ret = umem_register(qp->umem, qp->fd);
+		if (ret < 0)
+			goto err_close;
 	}
-	if (ret != 0) {
+	if (getsockopt(qp->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &len) < 0)
+		goto err_errno;
+	if (rxq != NULL) {
+		map = ring_map(qp, ZCRX_RING_FILL, ZCRX_UMEM_RING, &off.fr);
+		if (map == NULL)
+			goto err_errno;
+		RING_INIT(&rxq->fq, map, &off.fr, ZCRX_UMEM_RING, true);
+		map = ring_map(qp, ZCRX_RING_COMP, ZCRX_UMEM_RING, &off.cr);
+		if (map == NULL)
+			goto err_errno;
+		RING_INIT(&qp->cq, map, &off.cr, ZCRX_UMEM_RING, false);
+		map = ring_map(qp, ZCRX_RING_RX, rxq->nb_desc, &off.rx);
+		if (map == NULL)
+			goto err_errno;
+		RING_INIT(&rxq->rx, map, &off.rx, rxq->nb_desc, false);
+		rxq->fd = qp->fd;
+	}
+	if (txq != NULL) {
+		map = ring_map(qp, ZCRX_RING_TX, txq->nb_desc, &off.tx);
+		if (map == NULL)
+			goto err_errno;
+		RING_INIT(&txq->tx, map, &off.tx, txq->nb_desc, true);
+		txq->fd = qp->fd;
+	}
+	ret = sock_bind(zd, qp, via);
+	if (ret < 0)
+		goto err_close;
+	TAILQ_INSERT_TAIL(&qp->umem->socks, qp, umem_next);
+	return 0;
+err_errno:
+	ret = -errno;
+err_close:
+	sock_close(qp);
+	return ret;
+}
+
+/*
+ * Open qp's socket, over the UMEM of its pool's area for a leader, of its
+ * leader's for a member. Called with umems_lock held.
+ */
+static int
+qp_sock_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
+{
+	struct zcrx_frames *f = qp->rxq != NULL ? &qp->rxq->frames : NULL;
+	int ret;
+
+	if (f != NULL) {
+		qp->umem = umem_get(f->zp->area, frame_size(f->zp));
+		if (qp->umem == NULL)
+			return -ENOMEM;
+		ret = zcrx_umem_add_pool(qp->umem, f->zp);
+		if (ret < 0) {
+			ZCRX_LOG(ERR, "area %s is used by more than %d pools\n", f->zp->area->name,
+				 ZCRX_UMEM_POOLS);
+			goto err_put;
+		}
+		f->delta = qp->umem->delta;
+	} else {
+		qp->umem = qp->leader->umem;
+		qp->umem->refcnt++;
+	}
+	ret = sock_open(zd, qp);
+	if (ret < 0) {
 		ZCRX_LOG(ERR, "%s queue %u: cannot create the AF_XDP socket: %s%s\n",
 			 zd->if_name, qp->xsk_queue, strerror(-ret),
 			 ret == -EBUSY ? " (another program or socket holds the queue)" :
 			 ret == -EPERM ? " (needs root, or CAP_NET_RAW and CAP_BPF)" : "");
-		qp_umem_put(qp);
+		goto err_put;
 	}
+	qp->started = true;
+	return 0;
+err_put:
+	umem_put(qp->umem);
+	qp->umem = NULL;
 	return ret;
 }
 
+/* Called with umems_lock held. */
 static void
-qp_socket_delete(struct zcrx_qp *qp)
+qp_sock_close(struct zcrx_qp *qp)
 {
-	pthread_mutex_lock(&umems_lock);
-	xsk_socket__delete(qp->xsk);
-	qp->xsk = NULL;
-	qp_umem_put(qp);
-	pthread_mutex_unlock(&umems_lock);
+	TAILQ_REMOVE(&qp->umem->socks, qp, umem_next);
+	sock_close(qp);
+	umem_put(qp->umem);
+	qp->umem = NULL;
+	qp->started = false;
+}
+
+/* Close the group's sockets, its members' first. Called with umems_lock held. */
+static void
+group_close(struct zcrx_qp *qp)
+{
+	uint16_t i;
+
+	for (i = 0; i < qp->nb_txq; i++)
+		if (qp->txqs[i]->qp != qp)
+			qp_sock_close(qp->txqs[i]->qp);
+	qp_sock_close(qp);
 }
 
 int
 zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 {
+	const struct rte_eth_dev_data *data = zd->eth_dev->data;
 	struct zcrx_rxq *rxq = qp->rxq;
-	struct zcrx_txq *txq = qp->txq;
-	struct xsk_socket_config cfg = {
-		.rx_size = rte_align32pow2(rxq->nb_desc),
-		.tx_size = txq ? rte_align32pow2(txq->nb_desc) : 0,
-		.bind_flags = XDP_USE_NEED_WAKEUP | (zd->force_copy ? XDP_COPY : 0),
-		/* The port's own program steers frames (zcrx_xdp_prog_attach()). */
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-	};
 	unsigned int filled;
+	uint16_t q;
 	int ret;
 
+	qp->leader = qp;
+	qp->nb_txq = 0;
 	pthread_mutex_lock(&umems_lock);
-	ret = qp_umem_get(qp);
-	if (ret == 0)
-		ret = qp_bind(zd, qp, &cfg);
-	pthread_mutex_unlock(&umems_lock);
+	ret = qp_sock_open(zd, qp);
 	if (ret < 0)
-		return ret;
-	ret = xsk_socket__update_xskmap(qp->xsk, zd->xdp->map_fd);
+		goto err_unlock;
+	if (qp->txq != NULL)
+		qp->txqs[qp->nb_txq++] = qp->txq;
+	/* Tx queues beyond the rx queues: transmit-only sockets on this netdev queue. */
+	for (q = qp - zd->qp + data->nb_rx_queues; q < data->nb_tx_queues;
+	     q += data->nb_rx_queues) {
+		struct zcrx_qp *member = &zd->qp[q];
+
+		if (member->txq == NULL)
+			continue;
+		member->leader = qp;
+		member->xsk_queue = qp->xsk_queue;
+		ret = qp_sock_open(zd, member);
+		if (ret < 0)
+			goto err_close;
+		qp->txqs[qp->nb_txq++] = member->txq;
+	}
+	pthread_mutex_unlock(&umems_lock);
+	ret = zcrx_tx_group_init(qp);
+	if (ret < 0)
+		goto err_lock;
+	ret = bpf_map_update_elem(zd->xdp->map_fd, &qp->xsk_queue, &qp->fd, 0);
 	if (ret != 0) {
 		ZCRX_LOG(ERR, "%s queue %u: cannot insert the socket into the XDP program's " ZCRX_XSKS_MAP ": %s\n",
 			 zd->if_name, qp->xsk_queue, strerror(-ret));
-		goto err_socket;
+		goto err_lock;
 	}
-	rxq->fd = xsk_socket__fd(qp->xsk);
-	if (txq != NULL)
-		txq->fd = rxq->fd;
 	rxq->busy_poll = zd->busy_budget > 0 && set_busy_poll(zd, rxq->fd);
 	filled = zcrx_fill(rxq, rxq->nb_desc);
 	if (filled == 0)
 		ZCRX_LOG(WARNING, "%s queue %u: pool %s had no buffer for the fill ring\n",
 			 zd->if_name, qp->xsk_queue, rxq->frames.mp->name);
-	qp->started = true;
 	return 0;
-err_socket:
-	qp_socket_delete(qp);
+err_lock:
+	pthread_mutex_lock(&umems_lock);
+err_close:
+	group_close(qp);
+err_unlock:
+	pthread_mutex_unlock(&umems_lock);
 	return ret;
 }
 
@@ -409,34 +584,61 @@ drain_rx(struct zcrx_rxq *rxq)
 		release_frame(rxq, *xsk_ring_prod__fill_addr(fq, i));
 }
 
+/* Sent frames not completed yet, in the group. */
+static uint32_t
+group_outstanding(const struct zcrx_qp *qp)
+{
+	uint32_t n = 0;
+	uint16_t i;
+
+	for (i = 0; i < qp->nb_txq; i++)
+		n += qp->txqs[i]->outstanding;
+	return n;
+}
+
+/* Copy-mode sends complete within the kick: give the group's a few tries. */
+static void
+group_tx_drain(struct zcrx_dev *zd, struct zcrx_qp *qp)
+{
+	bool gone = __atomic_load_n(&zd->link_lost, __ATOMIC_RELAXED);
+	uint16_t i;
+	int tries;
+
+	for (tries = 0; tries < 100 && group_outstanding(qp) != 0; tries++) {
+		for (i = 0; i < qp->nb_txq; i++)
+			(void)sendto(qp->txqs[i]->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+		zcrx_tx_complete(qp);
+	}
+	for (i = 0; i < qp->nb_txq; i++) {
+		struct zcrx_txq *txq = qp->txqs[i];
+
+		if (txq->outstanding != 0 && gone)
+			zcrx_tx_reclaim(txq);
+		if (txq->outstanding != 0)
+			ZCRX_LOG(WARNING, "%s queue %u: tx queue %u: %u sent buffers not completed at stop\n",
+				 zd->if_name, qp->xsk_queue, txq->queue_id, txq->outstanding);
+		/* They go with the socket: the next one starts with none out. */
+		txq->outstanding = 0;
+	}
+}
+
 void
 zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp)
 {
 	if (!qp->started)
 		return;
 	/*
-	 * No frame is steered to the socket from now on. The kernel would drop the
-	 * entry only once the socket is released, and libxdp keeps the first socket
-	 * over a UMEM open until the UMEM goes.
+	 * No frame is steered to the socket from now on (the kernel would drop the
+	 * entry only once the socket is released), so the drain below is exact.
 	 */
 	(void)bpf_map_delete_elem(zd->xdp->map_fd, &qp->xsk_queue);
-	if (qp->txq != NULL) {
-		/* Copy-mode sends complete within the kick; give them a few tries. */
-		for (int i = 0; i < 100 && qp->txq->outstanding != 0; i++) {
-			(void)sendto(qp->txq->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
-			zcrx_tx_complete(qp->txq);
-		}
-		if (qp->txq->outstanding != 0 && __atomic_load_n(&zd->link_lost, __ATOMIC_RELAXED))
-			zcrx_tx_reclaim(qp->txq);
-		if (qp->txq->outstanding != 0)
-			ZCRX_LOG(WARNING, "%s queue %u: %u sent buffers not completed at stop\n",
-				 zd->if_name, qp->xsk_queue, qp->txq->outstanding);
-	}
+	group_tx_drain(zd, qp);
 	drain_rx(qp->rxq);
-	qp_socket_delete(qp);
+	pthread_mutex_lock(&umems_lock);
+	group_close(qp);
+	pthread_mutex_unlock(&umems_lock);
 	if (qp->rxq->in_kernel != 0)
 		ZCRX_LOG(WARNING, "%s queue %u: %u buffers taken by the kernel during the stop are lost\n",
 			 zd->if_name, qp->xsk_queue, qp->rxq->in_kernel);
 	qp->rxq->in_kernel = 0;
-	qp->started = false;
 }
