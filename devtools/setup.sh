@@ -4,28 +4,41 @@
 # Provision this machine for building and testing the project (idempotent, as root):
 #   1. Debian build dependencies;
 #   2. DPDK 22.11 with the driver SDK, built as shared libraries from Debian's own
-#      source package into a cached prefix (reused in seconds on the next run);
+#      source package into a cached prefix (reused in seconds on the next run), or,
+#      with ZC_DPDK_PREFIX naming a DPDK installed by hand, that one as it is;
 #   3. 2 MiB hugepages, hugetlbfs and bpffs, when the kernel lets us.
 # Prints the environment to use on its last line: eval "$(devtools/setup.sh --env)".
 set -euo pipefail
 
-ZC_DPDK_PREFIX=${ZC_DPDK_PREFIX:-/opt/zcrx/dpdk-22.11}
+ZC_DEFAULT_PREFIX=/opt/zcrx/dpdk-22.11
+ZC_DPDK_PREFIX=${ZC_DPDK_PREFIX:-$ZC_DEFAULT_PREFIX}
 ZC_CACHE=${ZC_CACHE:-/var/cache/zcrx}
 ZC_HUGEPAGES=${ZC_HUGEPAGES:-1024}
 # Bump when the DPDK build options below change, so cached prefixes get rebuilt.
-ZC_DPDK_RECIPE=3
-DPDK_DRIVERS=bus/vdev,mempool/ring,mempool/stack,net/null,net/ring,net/af_packet,net/af_xdp
+ZC_DPDK_RECIPE=4
+# bus/pci and net/e1000 for the emulated machine's VFIO device; proc-info, pdump and dumpcap
+# are the multi-process tools operators attach to a running port.
+DPDK_DRIVERS=bus/pci,bus/vdev,mempool/ring,mempool/stack,net/null,net/ring,net/af_packet,net/af_xdp,net/e1000
+DPDK_APPS=test-pmd,test,proc-info,pdump,dumpcap
 DEB_PKGS="build-essential pkg-config meson ninja-build python3-pyelftools libnuma-dev \
 libxdp-dev libbpf-dev libelf-dev zlib1g-dev libpcap-dev dpkg-dev iproute2 ethtool \
-valgrind clang gnuplot-nox"
+valgrind clang gnuplot-nox wireshark-common"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
-pc_dir() { echo "$ZC_DPDK_PREFIX/lib/pkgconfig"; }
+# DPDK's library directory: lib (ours) or a multiarch one (a default meson install).
+lib_dir() {
+	local d
+	for d in "$ZC_DPDK_PREFIX/lib" "$ZC_DPDK_PREFIX"/lib/*-linux-gnu; do
+		[ -f "$d/pkgconfig/libdpdk.pc" ] && { echo "$d"; return; }
+	done
+	echo "$ZC_DPDK_PREFIX/lib"
+}
+pc_dir() { echo "$(lib_dir)/pkgconfig"; }
 print_env() {
 	echo "export PKG_CONFIG_PATH=$(pc_dir)\${PKG_CONFIG_PATH:+:\$PKG_CONFIG_PATH}"
-	echo "export LD_LIBRARY_PATH=$ZC_DPDK_PREFIX/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
+	echo "export LD_LIBRARY_PATH=$(lib_dir)\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
 	echo "export PATH=$ZC_DPDK_PREFIX/bin:\$PATH"
 }
 if [ "${1:-}" = "--env" ]; then print_env; exit 0; fi
@@ -78,7 +91,7 @@ build_dpdk() {
 	rm -rf "$ZC_CACHE/build"
 	meson setup "$ZC_CACHE/build" "$src" --prefix="$ZC_DPDK_PREFIX" --libdir=lib \
 		--buildtype=release -Ddefault_library=shared -Denable_driver_sdk=true \
-		-Dplatform=generic -Denable_drivers="$DPDK_DRIVERS" -Denable_apps=test-pmd,test \
+		-Dplatform=generic -Denable_drivers="$DPDK_DRIVERS" -Denable_apps="$DPDK_APPS" \
 		-Dexamples=l3fwd -Dtests=true -Denable_docs=false -Dmax_lcores=128 \
 		>"$ZC_CACHE/meson.log" 2>&1 || die "DPDK meson setup failed, see $ZC_CACHE/meson.log"
 	ninja -C "$ZC_CACHE/build" >"$ZC_CACHE/ninja.log" 2>&1 ||
@@ -90,10 +103,12 @@ build_dpdk() {
 }
 
 register_libdir() {
-	# Installed DPDK binaries and the project's drivers find the libraries without LD_LIBRARY_PATH.
+	# Installed DPDK binaries and the project's drivers find the libraries without
+	# LD_LIBRARY_PATH. A DPDK of the user's own is the user's to register.
 	local conf=/etc/ld.so.conf.d/zcrx-dpdk.conf
-	if [ "$(cat "$conf" 2>/dev/null)" != "$ZC_DPDK_PREFIX/lib" ]; then
-		echo "$ZC_DPDK_PREFIX/lib" > "$conf"
+	foreign_dpdk && return
+	if [ "$(cat "$conf" 2>/dev/null)" != "$(lib_dir)" ]; then
+		echo "$(lib_dir)" > "$conf"
 		ldconfig
 	fi
 }
@@ -125,8 +140,20 @@ setup_hugepages() {
 	fi
 }
 
+# Another prefix without our recipe stamp is a DPDK of the user's own (any release
+# built with the driver SDK, e.g. 24.11 or 25.11): used as it is, never rebuilt or removed.
+foreign_dpdk() {
+	[ "$ZC_DPDK_PREFIX" != "$ZC_DEFAULT_PREFIX" ] && [ ! -f "$ZC_DPDK_PREFIX/.zcrx-recipe" ]
+}
+
 install_packages
-if dpdk_ok; then
+if foreign_dpdk; then
+	PKG_CONFIG_PATH=$(pc_dir) pkg-config --exists libdpdk ||
+		die "$ZC_DPDK_PREFIX has no libdpdk.pc under lib/ or lib/<multiarch>/; point ZC_DPDK_PREFIX at a DPDK install prefix, or unset it to build 22.11"
+	[ -f "$ZC_DPDK_PREFIX/include/ethdev_driver.h" ] ||
+		die "DPDK in $ZC_DPDK_PREFIX has no driver SDK (ethdev_driver.h); rebuild it with -Denable_driver_sdk=true"
+	say "using DPDK $(PKG_CONFIG_PATH=$(pc_dir) pkg-config --modversion libdpdk) from $ZC_DPDK_PREFIX (not built here)"
+elif dpdk_ok; then
 	say "DPDK with driver SDK found in $ZC_DPDK_PREFIX (cached)"
 else
 	build_dpdk
