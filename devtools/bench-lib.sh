@@ -3,21 +3,20 @@
 # Copyright(c) 2026 The zcrx-dpdk authors
 #
 # Pieces shared by the veth benchmarks (bench-pmd.sh, bench-report.sh): the
-# namespace topology with its testpmd generator (driven through a fifo, see
-# test/veth/testpmd_fifo.sh), staging the drivers, clean-up, and medians of a results file.
-# Sourced; it only defines functions (and sources topo.sh, testpmd_fifo.sh and
-# plugins.sh). The
-# script that sources it sets:
+# namespace topology with its generator (zc-xdpgen, app/zc-xdpgen), the sink's and
+# the generator's counters, a profile of the DUT's CPU, staging the drivers,
+# clean-up, and medians of a results file. Sourced; it only defines functions
+# (and sources topo.sh, testpmd_fifo.sh and plugins.sh). The script that sources
+# it sets:
 #   bench_name        prefix of its messages ("bench-pmd")
 #   tmp               its scratch directory: fifos, logs, $tmp/results
 #   eal_prefix        EAL file prefix of its DPDK processes (removed at exit)
-#   gen_cpu dut_cpu   the CPUs of the generator's and of the DUT's forwarding lcore
-#   mbufs             the generator's --total-num-mbufs
+#   gen_cpu dut_cpu   the CPUs of the generator and of the DUT's forwarding lcore
 # and keeps the pids of what must be stopped at exit in gen_pid and dut_pid, and
 # the plugin copies it made in stage_made (bench_cleanup undoes all of it).
 #
 # $tmp/results holds one run per line: CONFIG VARIANT REP ok|FAIL VALUE..., "-"
-# for a value that does not apply; summary and ratio read it.
+# for a value that does not apply; summary and ratio read it (or $results_file).
 
 bench_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=test/veth/topo.sh
@@ -116,9 +115,9 @@ port_val() {
 		p == port {for (i = 1; i < NF; i++) if ($i == key) {print $(i + 1); exit}}' "$1"
 }
 
-# --- topology and generator ------------------------------------------------------
+# --- topology ----------------------------------------------------------------------
 #   namespace a: ${TOPO}a1, the generator's wire     root: ${TOPO}a0, the DUT's port 0
-#   namespace b: ${TOPO}b1, the sink                  root: ${TOPO}b0, the DUT's port 1
+#   namespace b: ${TOPO}b1, the sink (counted)        root: ${TOPO}b0, the DUT's port 1
 # bench_topo_up NAME: the veth pairs, with nothing routed by the kernel (the
 # root-side veths have no address and IPv4 forwarding off, namespace b has no
 # route), so frames go only where the DUT sends them. Sets amac, a0's MAC.
@@ -133,17 +132,71 @@ bench_topo_up() {
 }
 
 gen_fail() { tail -n 30 "$tmp/gen.out" >&2; echo "$bench_name: the generator $1" >&2; exit 1; }
-# gen_start [TESTPMD ARGS]: testpmd txonly in namespace a, 64-byte frames to a0's
-# MAC, forwarding on gen_cpu; its main lcore (on dut_cpu) sits at the prompt.
-# Commands go to it on fd 3; sets gen_pid.
+# gen_start BUILD [ZC-XDPGEN ARGS]: zc-xdpgen of BUILD in namespace a, pinned to
+# gen_cpu, offering 64-byte IPv4 UDP to a0's MAC out of a1 until stopped; output
+# in $tmp/gen.out, pid in gen_pid. Its frames reach the DUT only while the DUT's
+# XDP program is on a0 (the veth drops them otherwise, counted in a1's tx_dropped).
+# The DUT's receive (its XDP program, the copy into the UMEM) runs in the
+# generator's softirq, on gen_cpu: the DUT's CPU does the rest.
 gen_start() {
-	# shellcheck disable=SC2046
-	tp_launch gen 3 ip netns exec "${TOPO}a" -- -l 0,1 --main-lcore "$dut_cpu" --no-pci \
-		$(mem_args g) --log-level=lib.eal:warning --vdev "net_af_packet0,iface=${TOPO}a1" \
-		-- -i --forward-mode=txonly --txpkts=64 --eth-peer="0,$amac" --total-num-mbufs="$mbufs" "$@" ||
-		gen_fail "did not start"
-	gen_pid=$tp_pid
-	tp_cmd gen 3 start || gen_fail "did not start"
+	local exe=$1/app/zc-xdpgen/zc-xdpgen _
+	shift
+	[ -x "$exe" ] || die "$exe missing: the build makes it when libbpf and clang are found"
+	ip netns exec "${TOPO}a" "$exe" --dev "${TOPO}a1" --dst-mac "$amac" --cpu "$gen_cpu" "$@" \
+		>"$tmp/gen.out" 2>&1 &
+	gen_pid=$!
+	for _ in $(seq 50); do
+		grep -q "^zc-xdpgen: offering" "$tmp/gen.out" && return 0
+		kill -0 "$gen_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	gen_fail "did not start"
+}
+# gen_stop: SIGTERM; prints its summary ("offered N frames in T s: R Mpps").
+gen_stop() {
+	[ -n "${gen_pid:-}" ] || return 0
+	stop_pid "$gen_pid"
+	gen_pid=''
+	grep "offered .* frames" "$tmp/gen.out" || true
+}
+# counters: "offered sunk": frames the generator put on a1 (sent to a0 or refused
+# by a0's ring: a1's tx packets plus tx_dropped) and frames the sink b1 received.
+counters() {
+	{ ip -n "${TOPO}a" -s -j link show "${TOPO}a1"; ip -n "${TOPO}b" -s -j link show "${TOPO}b1"; } |
+		python3 -c '
+import json, sys
+a, b = (json.loads(l)[0]["stats64"] for l in sys.stdin if l.strip())
+print(a["tx"]["packets"] + a["tx"]["dropped"], b["rx"]["packets"])'
+}
+# A DUT that takes at least this share of what is offered is not what limits the
+# rate: its row is generator-bound and its ratios say nothing about the drivers.
+# shellcheck disable=SC2034 # (read by the sourcing scripts)
+gen_bound_share=0.95
+
+# --- the DUT's CPU profile ---------------------------------------------------------
+# profile_window S OUT [PID]: perf record -e cpu-clock (software sampling: this
+# machine has no hardware counters) of dut_cpu for S seconds into OUT.data;
+# without perf, a plain sleep. Then, over the samples of process PID (the DUT:
+# its own code and the kernel work its system calls do, not the other processes
+# that ran on the CPU) or of the whole CPU, OUT.split is "kernel% user%" and
+# OUT.top the hottest symbols.
+profile_window() {
+	local only=()
+	[ -n "${3:-}" ] && only=(--pid "$3")
+	if ! command -v perf >/dev/null; then
+		sleep "$1"
+		echo "- -" >"$2.split"
+		return 0
+	fi
+	perf record -q -e cpu-clock -C "$dut_cpu" -o "$2.data" -- sleep "$1" >/dev/null 2>&1 ||
+		{ echo "- -" >"$2.split"; return 0; }
+	# (perf 6.1 drops kernel samples from a --pid report sorted by dso alone.)
+	perf report -i "$2.data" "${only[@]}" --stdio -q --sort dso,sym >"$2.top" 2>/dev/null || true
+	awk '$1 ~ /%$/ {sub(/%/, "", $1); if ($2 == "[kernel.kallsyms]") k += $1; else u += $1}
+		END {t = k + u; if (t == 0) t = 1; printf "%.0f %.0f\n", k * 100 / t, u * 100 / t}' \
+		"$2.top" >"$2.split"
+	sed -i '13,$d' "$2.top"
+	rm -f "$2.data"
 }
 
 # --- medians -------------------------------------------------------------------------
@@ -157,7 +210,7 @@ med() {
 # summary CONFIG VARIANT COLUMN: "median min max n" of a results column over ok runs.
 summary() {
 	awk -v c="$1" -v d="$2" -v k="$3" '$1 == c && $2 == d && $4 == "ok" && $k != "-" {print $k}' \
-		"$tmp/results" | med
+		"${results_file:-$tmp/results}" | med
 }
 fmt() { # fmt "median min max n" DECIMALS [UNIT] -> "median [min-max]UNIT"
 	awk -v s="$1" -v d="$2" -v u="${3:-}" 'BEGIN {split(s, a, " ")
@@ -171,7 +224,7 @@ fmt() { # fmt "median min max n" DECIMALS [UNIT] -> "median [min-max]UNIT"
 ratio_stats() {
 	awk -v c="$1" -v d="$2" -v k="$3" -v base="${4:-net_af_xdp}" '$1 == c && $4 == "ok" && $k != "-" {
 			if ($2 == d) x[$3] = $k; else if ($2 == base) y[$3] = $k }
-		END {for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r]}' "$tmp/results" | med
+		END {for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r]}' "${results_file:-$tmp/results}" | med
 }
 ratio() { # ratio CONFIG VARIANT COLUMN [BASE] -> "median [min-max]" with an x
 	ratio_stats "$@" | awk '$4 == 0 {print "-"; exit} {printf "%.2fx [%.2f-%.2f]", $1, $2, $3}'

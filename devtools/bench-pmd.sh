@@ -6,8 +6,8 @@
 # same topology and the same generator for both, in one run:
 #
 #   namespace a (generator)          root namespace (DUT)                 namespace b
-#   testpmd txonly, 64 B  --veth-->  port 0 (a0) -- rxonly: counted
-#   over net_af_packet (a1)          port 0 (a0) -- io --> port 1 (b0) --veth--> b1 (dropped)
+#   zc-xdpgen, 64 B      --veth-->   port 0 (a0) -- rxonly: counted
+#   (live-frames XDP_TX on a1)       port 0 (a0) -- io --> port 1 (b0) --veth--> b1 (counted)
 #
 #   rxonly  one DUT port on a0, testpmd --forward-mode=rxonly;
 #   io-fwd  two DUT ports, testpmd --forward-mode=io: in on port 0, out on port 1.
@@ -16,74 +16,63 @@
 #           net_af_xdp: default devargs (its 22.11 build cannot share a UMEM here):
 #           each port registers testpmd's pool as a UMEM of its own.
 #
+# The generator (app/zc-xdpgen: BPF_PROG_RUN of an XDP_TX program with live
+# frames) offers several times what a DUT forwards, so the DUT is what saturates.
 # Each repetition runs every configuration once with the drivers interleaved
 # (zcrx, af_xdp, zcrx, af_xdp, ...), so drifting noise hits both alike. A run
 # starts a fresh DUT testpmd, lets it forward for half a second, then measures a
 # window of --seconds:
+#   offered     frames the generator put on its veth over the window (a1's tx
+#               packets and tx_dropped: what a0's ring refused is offered too);
 #   DUT rx      port 0 Rx-pps of testpmd's "show port stats" over the window;
-#   fwd         port 1 Tx-pps over the window (io-fwd);
+#   fwd         frames the sink (b1) received over the window (io-fwd);
+#   taken       DUT rx (rxonly) or fwd (io-fwd) over offered: at >= 95% the row is
+#               generator-bound (the DUT took everything: its ratio says nothing);
 #   cycles/pkt  the DUT's "CPU cycles/packet" printed at "stop" with
 #               --record-core-cycles: TSC cycles the forwarding lcore spent in
-#               bursts that received something, per received packet, whole run
-#               (idle polls are not counted, for either driver);
-#   DUT sys     share of the DUT forwarding thread's time spent in the kernel over
-#               the window (tick-sampled from /proc), idle polls included: its
-#               syscalls and the softirq work they run, such as copy-mode AF_XDP
-#               transmit (one sendto() per burst), or net_af_xdp's recvfrom() on
-#               every empty poll (22.11 turns busy polling on by default,
-#               busy_budget=64; on veth it finds no NAPI to poll). Empty polls are
-#               outside cycles/pkt, but they set how fast the loop comes back;
-#   generator   the generator's Tx-pps over the same window: when the DUT's rate
-#               equals it, the generator is the limit and the drivers differ in
-#               cycles per packet only;
-#   other       CPU time used by anything but the two testpmds during the window,
-#               in % of the machine: above a few %, that run is disturbed.
+#               bursts that received something, per received packet, whole run;
+#   kernel %    share of the DUT's CPU in the kernel over the window, from
+#               perf record -e cpu-clock -C DUT_CPU (software sampling): copy-mode
+#               AF_XDP transmit (skb, copy, veth xmit, the sink's receive) and the
+#               syscalls; the rest is user space (the DUT);
+#   DUT sys     the same split from /proc ticks of the DUT forwarding thread;
+#   other       CPU time used by anything but the generator and the DUT during the
+#               window, in % of the machine: above a few %, that run is disturbed.
 # Output: median [min-max] per configuration, and the ratios net_zcrx/net_af_xdp
 # taken per repetition (runs seconds apart), median [min-max] over repetitions;
-# a run whose DUT received nothing fails, with its testpmd log, and the exit
-# status is then 1.
+# the hottest symbols on the DUT's CPU of each configuration's first run; a run
+# whose DUT received nothing fails, with its testpmd log, and the exit status is 1.
 #
-# CPU placement (2 cores): the generator forwards on CPU 0 (-l 0,1 --main-lcore 1)
-# and the DUT on CPU 1 (-l 0,1 --main-lcore 0, --nb-cores=1). Each testpmd needs
-# a main lcore besides its forwarding one; both main lcores sit in a blocking
-# read at the interactive prompt, so each CPU has exactly one busy poller. veth
-# runs the receiving side's XDP (redirect to the AF_XDP socket, copy into the
-# UMEM) in the sender's softirq: CPU 0 carries the generator and the kernel's
-# receive path, CPU 1 the DUT and what its syscalls do (copy-mode AF_XDP
-# transmit, namespace b's receive, inside sendto()). Both pollers on one CPU
-# would be time-sliced by the scheduler, which would then set the numbers;
-# swapping the CPUs (--gen-cpu 1) gave the same medians within the noise. The
-# DUT keeps up with this generator (about 0.5 Mpps), so the rates are the
-# generator's and the drivers differ in cycles per packet.
-# The VM's host is shared: for tens of seconds at a time the cycles/packet figures
-# rise 1.1x (io-fwd) to 2.5x (rxonly net_zcrx) or 3.5x (rxonly net_af_xdp, whose
-# generator rate then also drops ~10%), presumably as the host places the two
-# vCPUs differently (these costs are mostly cache lines crossing cores). "other"
-# stays near 0 then: the VM cannot see it. Hence the interleaving and the ratios
-# paired by repetition; compare medians only from runs of the same spell.
-# Both testpmds use --total-num-mbufs=32768 (the default 160k-mbuf pool is slow to
-# set up and makes a 370 MB UMEM per af_xdp port) and the drivers' default ring
-# sizes (2048 for both).
+# CPU placement (2 cores): the generator on CPU 0, the DUT's forwarding lcore on
+# CPU 1 (-l 0,1 --main-lcore 0, --nb-cores=1; the main lcore sits in a blocking
+# read at the prompt). veth runs a0's receive (the DUT's XDP program, the copy
+# into the UMEM) in the generator's softirq, on CPU 0; CPU 1 carries the DUT and
+# what its syscalls do (copy-mode AF_XDP transmit, namespace b's receive, inside
+# sendto()).
+# The VM's host is shared: cycles/packet figures drift for tens of seconds at a
+# time; hence the interleaving and the ratios paired by repetition.
+# Both testpmds use --total-num-mbufs=32768 and the drivers' default ring sizes.
 #
-# The frames carry the root-side veth's MAC (--eth-peer) and go nowhere else: the
-# root-side veths have no address and IPv4 forwarding off, namespace b has no
-# route. Everything made here (namespaces, veths, files, processes, the staged
-# plugin copies if this run made them) goes at exit, also on Ctrl-C.
+# The frames carry a0's MAC and go nowhere else: the root-side veths have no
+# address and IPv4 forwarding off, namespace b has no route. Everything made here
+# (namespaces, veths, files, processes, the staged plugin copies if this run made
+# them) goes at exit, also on Ctrl-C.
 #
 #   devtools/bench-pmd.sh [--runs R] [--seconds S] [--out FILE.md] [--build DIR]
 #                         [--compare DIR] [--gen-cpu 0|1] [--zcrx-args A] [--af-xdp-args A]
+#                         [--configs "rxonly io-fwd"]
 #     --runs R       repetitions (default 5)
-#     --seconds S    measured window per run (default 5); a run takes about S + 1 s,
-#                    so the defaults take about 2 minutes (4 runs per repetition)
+#     --seconds S    measured window per run (default 5); a run takes about S + 2 s
 #     --out FILE     also write the results as a markdown table
-#     --build DIR    build directory with the drivers (default: build)
+#     --build DIR    build directory with the drivers and zc-xdpgen (default: build)
 #     --compare DIR  also run net_zcrx from another build directory ("zcrx-cmp"),
 #                    interleaved with the others: A/B of a driver change
-#     --gen-cpu N    CPU of the generator's forwarding lcore (default 0); the DUT
-#                    forwards on the other one
+#     --gen-cpu N    CPU of the generator (default 0); the DUT forwards on the other
 #     --zcrx-args A, --af-xdp-args A
 #                    extra devargs for every net_zcrx or net_af_xdp port, such as
 #                    busy_budget=64 or busy_budget=0 (default: none)
+#     --configs L    which configurations to run (default: rxonly io-fwd)
+#     --raw FILE     also copy the raw results (one run a line) to FILE
 # Exit status: 0 when every run received packets, 1 when a run failed, 2 on usage.
 set -euo pipefail
 
@@ -91,7 +80,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bench_name=bench-pmd
 # shellcheck source=devtools/bench-lib.sh
 . "$top/devtools/bench-lib.sh"
-runs=5 secs=5 out='' build=$top/build cmp='' gen_cpu=0 zargs='' xdpargs=''
+runs=5 secs=5 out='' build=$top/build cmp='' gen_cpu=0 zargs='' xdpargs='' configs='rxonly io-fwd' raw=''
 warmup=0.5
 mbufs=32768
 
@@ -106,6 +95,8 @@ while [ $# -gt 0 ]; do
 	--gen-cpu) gen_cpu=${2:-}; shift 2 || die "--gen-cpu needs 0 or 1" ;;
 	--zcrx-args) zargs=,${2:-}; shift 2 || die "--zcrx-args needs devargs" ;;
 	--af-xdp-args) xdpargs=,${2:-}; shift 2 || die "--af-xdp-args needs devargs" ;;
+	--configs) configs=${2:-}; shift 2 || die "--configs needs a list" ;;
+	--raw) raw=${2:-}; shift 2 || die "--raw needs a file" ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
 	esac
@@ -152,7 +143,7 @@ tmp=$(mktemp -d /tmp/bench-pmd.XXXXXX)
 hz=$(getconf CLK_TCK)
 warn_if_busy
 
-# ticks: machine busy ticks, both testpmds' ticks, the DUT forwarding thread's
+# ticks: machine busy ticks, the generator's and the DUT's ticks, the DUT forwarding thread's
 # user and system ticks (/proc, in 1/CLK_TCK s).
 ticks() {
 	local w
@@ -165,16 +156,16 @@ ticks() {
 
 # --- topology and generator ------------------------------------------------------
 bench_topo_up "zb$$"
-# shellcheck disable=SC2119 # (no extra generator arguments)
-gen_start
+gen_start "$build"
 
 # --- one run -----------------------------------------------------------------------
 # run_one CONFIG DRIVER REP: appends to $tmp/results
-#   config driver rep ok|FAIL rx_mpps fwd_mpps cycles gen_mpps dut_sys_pct other_pct
+#   config driver rep ok|FAIL rx_mpps fwd_mpps cycles offered_mpps dut_sys_pct
+#   other_pct kernel_pct taken_pct
 failed=0
 run_one() {
-	local cfg=$1 drv=$2 rep=$3 dev=() pre=() fwd=rxonly ports=1 why='' _
-	local rx tx cyc gen rxpk txpk a b
+	local cfg=$1 drv=$2 rep=$3 dev=() pre=() fwd=rxonly why='' _
+	local rx cyc rxpk txpk a b c0 c1 t0 t1
 	local log="$tmp/dut.$cfg.$drv.$rep"
 	case "$drv" in
 	net_af_xdp)
@@ -186,7 +177,7 @@ run_one() {
 			--vdev "net_zcrx0,iface=${TOPO}a0$zargs")
 		[ "$cfg" = rxonly ] || dev+=(--vdev "net_zcrx1,iface=${TOPO}b0$zargs") ;;
 	esac
-	[ "$cfg" = rxonly ] || { fwd=io; ports=2; }
+	[ "$cfg" = rxonly ] || fwd=io
 	kill -0 "$gen_pid" 2>/dev/null || gen_fail "died"
 	tp_pid=''
 	# shellcheck disable=SC2046
@@ -199,11 +190,11 @@ run_one() {
 	else
 		dut_pid=$tp_pid
 		sleep "$warmup"
-		if tp_cmd dut 4 "show port stats all" win0 && tp_cmd gen 3 "show port stats 0"; then
-			a=$(ticks)
-			sleep "$secs"
-			b=$(ticks)
-			tp_cmd dut 4 "show port stats all" win && tp_cmd gen 3 "show port stats 0" win &&
+		if tp_cmd dut 4 "show port stats all" win0; then
+			a=$(ticks) c0=$(counters) t0=$EPOCHREALTIME
+			profile_window "$secs" "$tmp/prof" "$dut_pid"
+			b=$(ticks) c1=$(counters) t1=$EPOCHREALTIME
+			tp_cmd dut 4 "show port stats all" win &&
 				{ [ "$cfg" = rxonly ] || tp_cmd dut 4 "show port xstats 1" xstats; } &&
 				tp_cmd dut 4 stop || why="testpmd stopped answering"
 		else
@@ -221,8 +212,6 @@ run_one() {
 	cp "$tmp/dut.out" "$log"
 	if [ -z "$why" ]; then
 		rx=$(port_val "$tmp/dut.win" 0 Rx-pps:)
-		tx=$(port_val "$tmp/dut.win" $((ports - 1)) Tx-pps:)
-		gen=$(port_val "$tmp/gen.win" 0 Tx-pps:)
 		cyc=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$log" | tail -n 1)
 		rxpk=$(awk '/Accumulated forward statistics/ {b = 1} b && $1 == "RX-packets:" {print $2; exit}' "$log")
 		txpk=$(awk '/Accumulated forward statistics/ {b = 1} b && $1 == "TX-packets:" {print $2; exit}' "$log")
@@ -243,7 +232,7 @@ run_one() {
 	fi
 	if [ -n "$why" ]; then
 		failed=$((failed + 1))
-		echo "$cfg $drv $rep FAIL - - - - - -" >>"$tmp/results"
+		echo "$cfg $drv $rep FAIL - - - - - - - -" >>"$tmp/results"
 		{
 			echo "bench-pmd: FAIL: $cfg $drv run $rep: $why; its testpmd log (errors, then the end):"
 			grep -iE "error|fail|cannot|invalid|unknown|refus" "$log" | head -n 8 | sed 's/^/    /' || true
@@ -252,72 +241,104 @@ run_one() {
 		} >&2
 		return 0
 	fi
-	[ "$cfg" = io-fwd ] || tx=-
-	awk -v c="$cfg" -v d="$drv" -v r="$rep" -v rx="$rx" -v tx="$tx" -v cyc="$cyc" -v gen="$gen" \
-		-v hz="$hz" -v secs="$secs" -v a="$a" -v b="$b" 'BEGIN {
-		split(a, x, " "); split(b, y, " ")
-		w = (y[3] - x[3]) + (y[4] - x[4])
-		sys = w > 0 ? (y[4] - x[4]) * 100 / w : 0
-		other = ((y[1] - x[1]) - (y[2] - x[2])) * 100 / (2 * hz * secs)
+	[ -f "$tmp/top.$cfg.$drv" ] || cp "$tmp/prof.top" "$tmp/top.$cfg.$drv" 2>/dev/null || true
+	awk -v c="$cfg" -v d="$drv" -v r="$rep" -v rx="$rx" -v cyc="$cyc" -v hz="$hz" \
+		-v a="$a" -v b="$b" -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" \
+		-v ks="$(cat "$tmp/prof.split")" 'BEGIN {
+		split(a, x, " "); split(b, y, " "); split(c0, p, " "); split(c1, q, " "); split(ks, k, " ")
+		w = t1 - t0
+		t = (y[3] - x[3]) + (y[4] - x[4])
+		sys = t > 0 ? (y[4] - x[4]) * 100 / t : 0
+		other = ((y[1] - x[1]) - (y[2] - x[2])) * 100 / (2 * hz * w)
 		if (other < 0) other = 0
-		printf "%s %s %s ok %.4f %s %s %.4f %.0f %.1f\n", c, d, r, rx / 1e6,
-			tx == "-" ? "-" : sprintf("%.4f", tx / 1e6), cyc, gen / 1e6, sys, other}' \
-		>>"$tmp/results"
+		off = (q[1] - p[1]) / w / 1e6
+		fwd = c == "rxonly" ? "-" : sprintf("%.4f", (q[2] - p[2]) / w / 1e6)
+		taken = (c == "rxonly" ? rx / 1e6 : fwd) * 100 / off
+		printf "%s %s %s ok %.4f %s %s %.4f %.0f %.1f %s %.1f\n", c, d, r, rx / 1e6, fwd, cyc,
+			off, sys, other, k[1], taken}' >>"$tmp/results"
 	tail -n 1 "$tmp/results" | awk -v runs="$runs" '{
-		printf "  run %d/%d %-6s %-10s rx %.3f Mpps%s  %7.1f cycles/pkt  DUT sys %3d%%  generator %.3f Mpps  other %4.1f%%%s\n",
-			$3, runs, $1, $2, $5, $6 == "-" ? "" : sprintf("  fwd %.3f Mpps", $6), $7, $9, $8, $10,
+		printf "  run %d/%d %-6s %-10s offered %.3f  rx %.3f%s Mpps  taken %3.0f%%  %6.0f cycles/pkt  kernel %s%%  other %4.1f%%%s\n",
+			$3, runs, $1, $2, $8, $5, $6 == "-" ? "" : sprintf("  fwd %.3f", $6), $12, $7, $11, $10,
 			($10 > 5 ? "  (disturbed)" : "")}' >&2
 }
 
 # --- the benchmark -----------------------------------------------------------------
 started=$(date +%s)
-echo "bench-pmd: $runs runs x $secs s of rxonly and io-fwd for ${drivers[*]}, interleaved" \
-	"(about $((runs * 2 * ${#drivers[@]} * (secs + 1) + 5)) s)" >&2
+read -ra cfgs <<<"$configs"
+for cfg in "${cfgs[@]}"; do
+	case "$cfg" in rxonly|io-fwd) ;; *) die "--configs: unknown configuration '$cfg'" ;; esac
+done
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "bench-pmd: $runs runs x $secs s of ${cfgs[*]} for ${drivers[*]}, interleaved" \
+	"(about $((runs * ${#cfgs[@]} * ${#drivers[@]} * (secs + 3) + 5)) s); load $load0" >&2
 : >"$tmp/results"
 for rep in $(seq "$runs"); do
-	for cfg in rxonly io-fwd; do
+	for cfg in "${cfgs[@]}"; do
 		for drv in "${drivers[@]}"; do
 			run_one "$cfg" "$drv" "$rep"
 		done
 	done
 done
 elapsed=$(($(date +%s) - started))
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+gen_sum=$(gen_stop)
+[ -z "$raw" ] || cp "$tmp/results" "$raw"
 
 # --- report ------------------------------------------------------------------------
+# bound CONFIG DRIVER: "DUT" when the median run took less than gen_bound_share of
+# what was offered, else "generator".
+bound() {
+	summary "$1" "$2" 12 | awk -v s="$gen_bound_share" '$4 == 0 {print "-"; exit}
+		{print ($1 >= s * 100 ? "generator" : "DUT")}'
+}
 # rows SEP: the table's cells, separated by SEP; ratio rows follow each configuration.
 rows() {
 	local cfg drv v
-	for cfg in rxonly io-fwd; do
+	for cfg in "${cfgs[@]}"; do
 		for drv in "${drivers[@]}"; do
-			printf '%s\n' "$cfg" "$drv" "$(fmt "$(summary "$cfg" "$drv" 5)" 3)" \
-				"$(fmt "$(summary "$cfg" "$drv" 6)" 3)" "$(fmt "$(summary "$cfg" "$drv" 7)" 0)" \
-				"$(fmt "$(summary "$cfg" "$drv" 9)" 0 %)" "$(fmt "$(summary "$cfg" "$drv" 8)" 3)" \
+			printf '%s\n' "$cfg" "$drv" "$(fmt "$(summary "$cfg" "$drv" 8)" 3)" \
+				"$(fmt "$(summary "$cfg" "$drv" 5)" 3)" "$(fmt "$(summary "$cfg" "$drv" 6)" 3)" \
+				"$(fmt "$(summary "$cfg" "$drv" 12)" 0 %)" "$(bound "$cfg" "$drv")" \
+				"$(fmt "$(summary "$cfg" "$drv" 7)" 0)" "$(fmt "$(summary "$cfg" "$drv" 11)" 0 %)" \
+				"$(fmt "$(summary "$cfg" "$drv" 9)" 0 %)" \
 				"$(summary "$cfg" "$drv" 10 | awk '$4 > 0 {printf "%.1f", $3; exit} {print "-"}')" \
 				"$(summary "$cfg" "$drv" 5 | awk '{print $4}')/$runs" | paste -sd "$1"
 		done
 		for v in "${variants[@]}"; do
-			printf '%s\n' "$cfg" "${v#net_}/af_xdp" "$(ratio "$cfg" "$v" 5)" "$(ratio "$cfg" "$v" 6)" \
-				"$(ratio "$cfg" "$v" 7)" "" "" "" "" | paste -sd "$1"
+			printf '%s\n' "$cfg" "${v#net_}/af_xdp" "" "$(ratio "$cfg" "$v" 5)" \
+				"$(ratio "$cfg" "$v" 6)" "" "" "$(ratio "$cfg" "$v" 7)" "" "" "" "" | paste -sd "$1"
 		done
 		if [ -n "$cmp" ]; then
-			printf '%s\n' "$cfg" "cmp/zcrx" "$(ratio "$cfg" zcrx-cmp 5 net_zcrx)" \
-				"$(ratio "$cfg" zcrx-cmp 6 net_zcrx)" "$(ratio "$cfg" zcrx-cmp 7 net_zcrx)" \
+			printf '%s\n' "$cfg" "cmp/zcrx" "" "$(ratio "$cfg" zcrx-cmp 5 net_zcrx)" \
+				"$(ratio "$cfg" zcrx-cmp 6 net_zcrx)" "" "" "$(ratio "$cfg" zcrx-cmp 7 net_zcrx)" \
 				"" "" "" "" | paste -sd "$1"
 		fi
 	done
 }
-head=(config driver "DUT rx Mpps" "fwd Mpps (port 1 tx)" "cycles/packet" "DUT sys"
-	"generator Mpps" "other % (max)" "runs ok")
+# profiles: the hottest symbols on the DUT's CPU, first run of each configuration.
+profiles() {
+	local cfg drv
+	for cfg in "${cfgs[@]}"; do
+		for drv in "${drivers[@]}"; do
+			[ -s "$tmp/top.$cfg.$drv" ] || continue
+			echo "$cfg $drv (perf record -e cpu-clock -C $dut_cpu, share of samples, dso and symbol):"
+			sed 's/^/    /' "$tmp/top.$cfg.$drv"
+		done
+	done
+}
+head=(config driver "offered Mpps" "DUT rx Mpps" "fwd Mpps (sink)" "taken" "bound by"
+	"cycles/packet" "kernel % (perf)" "DUT sys (ticks)" "other % (max)" "runs ok")
 host=$(host_line)
-title="net_zcrx${zargs:+ (${zargs#,})} vs net_af_xdp${xdpargs:+ (${xdpargs#,})}, $runs runs x $secs s, 64-byte frames; generator testpmd txonly/net_af_packet on CPU $gen_cpu, DUT testpmd on CPU $dut_cpu"
-note="median [min-max]; cycles = DUT forwarding-lcore cycles per received packet in non-empty bursts; $host; ${busy}% busy before start; $elapsed s"
+title="net_zcrx${zargs:+ (${zargs#,})} vs net_af_xdp${xdpargs:+ (${xdpargs#,})}, $runs runs x $secs s, 64-byte frames; generator zc-xdpgen (live-frames XDP_TX) on CPU $gen_cpu, DUT testpmd on CPU $dut_cpu"
+note="median [min-max]; taken = what reached the DUT (rxonly) or the sink (io-fwd) over what was offered, a row that took >= $(awk -v s=$gen_bound_share 'BEGIN {print s * 100}')% is bound by the generator; cycles = DUT forwarding-lcore cycles per received packet in non-empty bursts; $host; ${busy}% busy before start, load average $load0 at start, $load1 at the end; generator: ${gen_sum:-no summary}; $elapsed s"
 {
 	echo "$title"
 	echo "$note"
 	{ printf '%s\n' "${head[@]}" | paste -sd '|'; rows '|'; } |
-		awk -F'|' 'BEGIN {split("7 15 20 20 17 16 20 13 7", w, " ")}
+		awk -F'|' 'BEGIN {split("7 15 20 20 20 13 10 17 15 13 8 7", w, " ")}
 			{for (i = 1; i <= NF; i++) printf "%-*s%s", w[i], $i, i < NF ? " " : "\n"}' |
 		sed 's/ *$//'
+	profiles
 }
 if [ -n "$out" ]; then
 	{
@@ -328,6 +349,14 @@ if [ -n "$out" ]; then
 		printf '| %s |\n' "$(printf '%s\n' "${head[@]}" | paste -sd '|' | sed 's/|/ | /g')"
 		printf '|%s\n' "$(printf -- '---|%.0s' "${head[@]}")"
 		rows '|' | sed 's/|/ | /g; s/^/| /; s/$/ |/'
+		echo
+		echo '<details><summary>Profiles of the DUT CPU</summary>'
+		echo
+		echo '```'
+		profiles
+		echo '```'
+		echo
+		echo '</details>'
 	} >"$out"
 fi
 if [ "$failed" -gt 0 ]; then

@@ -3,15 +3,21 @@
 #
 # The pool benchmark, as root: provisions, builds, and runs zc-pool-perf, printing
 # zcpool, ring_mp_mc and stack side by side.
-#   devtools/bench-pool.sh [benchmark options, e.g. --runs 7 --csv out.csv]
+#   devtools/bench-pool.sh [--build DIR] [benchmark options, e.g. --runs 7 --csv out.csv]
+#     --build DIR  build directory (default build), made by devtools/build.sh
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+if [ "${1:-}" = --build ]; then
+	build=$(realpath -m "${2:?--build needs a directory}")
+	shift 2
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench-pool: must run as root (installs packages, reserves hugepages); rerun with sudo" >&2
 	exit 1
 fi
-"$top/devtools/build.sh" release
+"$top/devtools/build.sh" release "$build"
 eval "$("$top/devtools/setup.sh" --env)"
 
 mem=(--in-memory)
@@ -22,5 +28,5 @@ if [ "${free:-0}" -lt 128 ]; then
 fi
 lcores=0,1
 [ "$(nproc)" -ge 2 ] || lcores=0
-exec "$top/build/app/zcpool-perf/zc-pool-perf" -l "$lcores" --no-pci "${mem[@]}" \
+exec "$build/app/zcpool-perf/zc-pool-perf" -l "$lcores" --no-pci "${mem[@]}" \
 	--log-level=lib.eal:warning -- "$@"

@@ -9,8 +9,8 @@
 # tables, the issue's targets (met or not, computed) and PNG plots (gnuplot).
 #
 #   namespace a (generator)             root namespace (DUT)                  namespace b (sink)
-#   testpmd txonly over net_af_packet   port 0 (a0) -- zcfwd | dpdk-l3fwd --> port 1 (b0) --> b1: counted
-#   (a1), 64-byte IPv4 UDP 198.18.0.1 -> 198.18.1.2, to a0's MAC, on CPU 0
+#   zc-xdpgen (live-frames XDP_TX)      port 0 (a0) -- zcfwd | dpdk-l3fwd --> port 1 (b0) --> b1: counted
+#   on a1, 64-byte IPv4 UDP 198.18.0.1 -> 198.18.1.2, to a0's MAC, on CPU 0
 #
 # Forwarding rows, every one run once per repetition, interleaved:
 #   rtc       zcfwd over net_zcrx, --return refill and free; zcfwd over net_af_xdp
@@ -22,12 +22,17 @@
 #             on CPU 1, so the DUT has one CPU in every row and the generator the
 #             other, as in bench-pmd.sh (--worker-cpu gen moves the worker to CPU 0);
 #             --idle-yield, so that the two pollers share the CPU by need.
+#   before    with --compare DIR: dpdk-l3fwd over the net_zcrx of another build
+#             (the code before a change), interleaved with the rest.
 # zcfwd gets a routes file sending 198.18.1.0/24 to port 1 and sends to b1's MAC
 # (--eth-dest), as dpdk-l3fwd does here. A run starts a fresh DUT, waits until it
 # forwards, warms up 1 s, then measures a window of --seconds, every row alike:
 #   fwd Mpps      packets b1 (the sink namespace's veth) received over the window,
 #                 its kernel counter: what the DUT delivered, whatever it reports;
-#   offered Mpps  packets a1 (the generator's veth) sent over the window;
+#   offered Mpps  frames the generator put on a1 over the window (a1's tx packets
+#                 and tx_dropped);
+#   taken, bound  fwd over offered; a row whose median run took >= 95% is bound by
+#                 the generator (its ratios say nothing about the DUT), else by the DUT;
 #   CPU ns/pkt    the DUT process's CPU time over the window (utime + stime of all
 #                 its threads, /proc/PID/stat) per forwarded packet. Its lcores
 #                 busy-poll, so while the DUT keeps up with the generator this is
@@ -35,7 +40,8 @@
 #                 that is the bottleneck shows its cost per packet. It includes
 #                 copy-mode AF_XDP transmit (done inside sendto()), not the copy
 #                 into the UMEM on receive (the generator's softirq does that);
-#   kernel %      the share of that CPU time spent in the kernel;
+#   kernel %      the share of the DUT's CPU (CPU 1) in the kernel over the window,
+#                 perf record -e cpu-clock -C 1 (software sampling);
 #   busy cycles/pkt  zcfwd's TSC cycles in loop iterations that had packets (as
 #                 testpmd's --record-core-cycles counts), over its lcores, per
 #                 forwarded packet: the cost of a packet, idle polls excluded;
@@ -46,9 +52,17 @@
 # spell of the shared host hits both sides), median [min-max] over repetitions.
 #
 #   devtools/bench-report.sh [--runs N] [--seconds S] [--out DIR] [--worker-cpu dut|gen]
-#     --runs N        repetitions of every measurement (default 3)
+#                            [--build DIR] [--compare DIR] [--parts "pool pmd fwd"]
+#     --runs N        repetitions of every measurement (default 5)
 #     --seconds S     measured window per run (default 5); the defaults take about
-#                     6 minutes
+#                     12 minutes
+#     --build DIR     build directory (default build), made by devtools/build.sh
+#     --compare DIR   a build of the code before a change: the "before" rows
+#                     (testpmd io in bench-pmd.sh, dpdk-l3fwd here), interleaved
+#     --parts L       which benchmarks to run (default all: pool pmd fwd teardown)
+#     --teardown-compare DIR
+#                     a build whose zcpool and zcmem libraries give the teardown
+#                     curve's "before" (default: the --compare build)
 #     --out DIR       where latest.md, forwarding.png and pool.png go
 #                     (default doc/report)
 #     --worker-cpu W  CPU of the pipeline worker: dut (default) or gen, the
@@ -63,9 +77,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bench_name=bench-report
 # shellcheck source=devtools/bench-lib.sh
 . "$top/devtools/bench-lib.sh"
-runs=3 secs=5 outdir=$top/doc/report worker=dut
+runs=5 secs=5 outdir=$top/doc/report worker=dut build=$top/build cmp='' parts='pool pmd fwd teardown' tcmp=''
+
 warmup=1
-mbufs=32768
 gen_cpu=0 dut_cpu=1
 src_ip=198.18.0.1 dst_ip=198.18.1.2 route=198.18.1.0/24
 baseline=zcfwd/net_af_xdp/free
@@ -80,6 +94,10 @@ while [ $# -gt 0 ]; do
 	--seconds) secs=${2:-}; shift 2 || die "--seconds needs a value" ;;
 	--out) outdir=${2:-}; shift 2 || die "--out needs a directory" ;;
 	--worker-cpu) worker=${2:-}; shift 2 || die "--worker-cpu needs dut or gen" ;;
+	--build) build=${2:-}; shift 2 || die "--build needs a directory" ;;
+	--compare) cmp=${2:-}; shift 2 || die "--compare needs a directory" ;;
+	--parts) parts=${2:-}; shift 2 || die "--parts needs a list" ;;
+	--teardown-compare) tcmp=${2:-}; shift 2 || die "--teardown-compare needs a directory" ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
 	esac
@@ -113,10 +131,18 @@ topo_skip_unless_able
 
 say() { echo "bench-report: $*" >&2; }
 started=$(date +%s)
-"$top/devtools/build.sh" release
+"$top/devtools/build.sh" release "$build"
 eval "$("$top/devtools/setup.sh" --env)"
-zcfwd=$top/build/examples/zcfwd/zcfwd
+build=$(check_build "$build")
+[ -z "$cmp" ] || cmp=$(check_build "$cmp")
+tcmp=${tcmp:-$cmp}
+[ -z "$tcmp" ] || tcmp=$(check_build "$tcmp")
+zcfwd=$build/examples/zcfwd/zcfwd
 [ -x "$zcfwd" ] || die "$zcfwd missing after the build"
+part() { [[ " $parts " == *" $1 "* ]]; }
+if [ -n "$cmp" ]; then
+	fwd_rows+=(rtc:l3fwd/net_zcrx@before/-)
+fi
 for p in dpdk-testpmd dpdk-l3fwd; do
 	command -v $p >/dev/null || die "$p not found; run devtools/setup.sh"
 done
@@ -137,32 +163,63 @@ sub() {
 }
 
 # --- 1. pool and PMD benchmarks --------------------------------------------------------
-say "pool benchmark: devtools/bench-pool.sh --runs $runs"
-if ! sub "$tmp/pool.out" "$top/devtools/bench-pool.sh" --runs "$runs" --csv "$tmp/pool.csv" 2>"$tmp/pool.err"; then
-	cat "$tmp/pool.err" >&2
-	failures+=("the pool benchmark failed")
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+if part pool; then
+	say "pool benchmark: devtools/bench-pool.sh --runs $runs"
+	if ! sub "$tmp/pool.out" "$top/devtools/bench-pool.sh" --build "$build" --runs "$runs" \
+		--csv "$tmp/pool.csv" 2>"$tmp/pool.err"; then
+		cat "$tmp/pool.err" >&2
+		failures+=("the pool benchmark failed")
+	fi
+	cat "$tmp/pool.out"
 fi
-cat "$tmp/pool.out"
-say "PMD benchmark: devtools/bench-pmd.sh --runs $runs --seconds $secs"
-sub "$tmp/pmd.out" "$top/devtools/bench-pmd.sh" --runs "$runs" --seconds "$secs" \
-	--out "$tmp/pmd.md" || failures+=("bench-pmd.sh: a run failed (its messages above)")
-cat "$tmp/pmd.out"
+if part pmd; then
+	say "PMD benchmark: devtools/bench-pmd.sh --runs $runs --seconds $secs --configs io-fwd"
+	sub "$tmp/pmd.out" "$top/devtools/bench-pmd.sh" --runs "$runs" --seconds "$secs" \
+		--build "$build" ${cmp:+--compare "$cmp"} --configs io-fwd --out "$tmp/pmd.md" \
+		--raw "$tmp/pmd.results" || failures+=("bench-pmd.sh: a run failed (its messages above)")
+	cat "$tmp/pmd.out"
+fi
+
+# teardown [LIBS_BUILD]: zc-destroy-perf (the zcpool and zcmem of LIBS_BUILD, if
+# given: the public API is the same) into $tmp/teardown[.before].csv.
+teardown() {
+	local csv=$tmp/teardown${1:+.before}.csv
+	# shellcheck disable=SC2046
+	sub "$csv.out" env ${1:+LD_LIBRARY_PATH="$1/lib/zcmem:$1/drivers/mempool/zcpool:$LD_LIBRARY_PATH"} \
+		"$build/app/zc-destroy-perf/zc-destroy-perf" -l 0 $(mem_args t) --vdev net_null0 \
+		--log-level=lib.eal:warning --log-level=pmd.mempool.zcpool:error -- \
+		--runs "$runs" --csv "$csv" || { cat "$csv.out" >&2; rm -f "$csv"; return 1; }
+	cat "$csv.out"
+}
+if part teardown; then
+	say "teardown benchmark: zc-destroy-perf --runs $runs${tcmp:+, and over the libraries of $tcmp}"
+	teardown || failures+=("the teardown benchmark failed")
+	[ -z "$tcmp" ] || teardown "$tcmp" || failures+=("the teardown benchmark (before) failed")
+fi
 
 # --- 2. forwarding: topology, generator, DUTs ------------------------------------------
-stage "$top/build"
-# The staged copies find the project's libraries here (as bench-pmd.sh's do).
-ld_path="$top/build/lib/zcmem:$top/build/drivers/mempool/zcpool:$LD_LIBRARY_PATH"
+# Per build (the one measured, and "before"): the staged driver copies and where
+# they find the project's libraries (as bench-pmd.sh's do).
+declare -A so_pool so_pmd ld_path
+for b in "$build" ${cmp:+"$cmp"}; do
+	stage "$b"
+	so_pool[$b]=$ZCPOOL_SO so_pmd[$b]=$ZCRX_SO
+	ld_path[$b]="$b/lib/zcmem:$b/drivers/mempool/zcpool:$LD_LIBRARY_PATH"
+done
+part fwd || fwd_rows=()
 bench_topo_up "zr$$"
 bmac=$(topo_mac "${TOPO}b" "${TOPO}b1")
-gen_start --tx-ip="$src_ip,$dst_ip"
+[ ${#fwd_rows[@]} -eq 0 ] || gen_start "$build" --src-ip "$src_ip" --dst-ip "$dst_ip"
 printf '# PREFIX/LEN PORT: the generator'"'"'s flow, to the sink side\n%s 1\n' "$route" >"$tmp/routes"
 
 # dut_start MODEL APP/DRIVER/RETURN REP: starts the DUT in the background, output
 # in $tmp/dut.out; sets dut_pid. EAL lcore 0 receives (and in rtc forwards) on the
 # DUT's CPU; in a pipeline, lcore 1 is the worker.
 dut_start() {
-	local model=$1 app drv ret lcores="0@$dut_cpu" cmd=() opts=() dev=() i
+	local model=$1 app drv ret lcores="0@$dut_cpu" cmd=() opts=() dev=() i b=$build
 	IFS=/ read -r app drv ret <<<"$2"
+	[ "$drv" = net_zcrx@before ] && drv=net_zcrx b=$cmp
 	for i in 0 1; do
 		case "$drv" in
 		net_zcrx) dev+=(--vdev "net_zcrx$i,iface=${TOPO}$([ $i = 0 ] && echo a || echo b)0") ;;
@@ -171,12 +228,12 @@ dut_start() {
 	done
 	opts=(-p 0x3 --config "(0,0,0),(1,0,0)" --eth-dest "1,$bmac")
 	if [ "$app" = l3fwd ]; then
-		cmd=(env LD_LIBRARY_PATH="$ld_path" dpdk-l3fwd --mbuf-pool-ops-name zcpool
-			-d "$ZCPOOL_SO" -d "$ZCRX_SO")
+		cmd=(env LD_LIBRARY_PATH="${ld_path[$b]}" dpdk-l3fwd --mbuf-pool-ops-name zcpool
+			-d "${so_pool[$b]}" -d "${so_pmd[$b]}")
 	else
 		# zcfwd links net_zcrx. --duration only guards against an orphan: it is
 		# stopped with SIGINT after the window.
-		cmd=("$zcfwd")
+		cmd=("$b/examples/zcfwd/zcfwd")
 		opts+=(-q --routes "$tmp/routes" --return "$ret" --duration $((warmup + secs + 60)))
 		if [ "$model" = pipeline ]; then
 			lcores+=",1@$worker_cpu"
@@ -224,10 +281,11 @@ dut_stop() {
 pid_ticks() { # pid_ticks PID: "utime stime" of the whole process, in 1/CLK_TCK s
 	awk '{sub(/^.*\) /, ""); print $12, $13}' "/proc/$1/stat" 2>/dev/null || echo "0 0"
 }
-# sample: "time sink_rx gen_tx machine_busy gen_utime gen_stime dut_utime dut_stime"
+# sample: "time sink_rx offered machine_busy gen_utime gen_stime dut_utime dut_stime"
 sample() {
-	echo "$EPOCHREALTIME $(topo_packets "${TOPO}b" "${TOPO}b1" rx)" \
-		"$(topo_packets "${TOPO}a" "${TOPO}a1" tx) $(busy_ticks) $(pid_ticks "$gen_pid")" \
+	local c
+	read -r -a c <<<"$(counters)"
+	echo "$EPOCHREALTIME ${c[1]} ${c[0]} $(busy_ticks) $(pid_ticks "$gen_pid")" \
 		"$(pid_ticks "$dut_pid")"
 }
 
@@ -252,11 +310,13 @@ refilled() {
 label() { # label APP/DRIVER/RETURN: how a row reads in the tables
 	local app drv ret
 	IFS=/ read -r app drv ret <<<"$1"
+	drv=${drv/@before/ (before)}
 	if [ "$app" = l3fwd ]; then echo "dpdk-l3fwd, $drv"; else echo "zcfwd, $drv, --return $ret"; fi
 }
 # fwd_run MODEL APP/DRIVER/RETURN REP: appends to $tmp/results
 #   model row rep ok|FAIL fwd_mpps offered_mpps cpu_ns_per_pkt kernel_pct other_pct app_tx_mpps
-#   busy_cycles
+#   busy_cycles taken_pct
+# (kernel_pct: perf's share of the DUT's CPU in the kernel over the window.)
 # (app_tx_mpps: zcfwd's own summary, port 1 tx over its whole run, for the raw record;
 # busy_cycles: zcfwd's busy-loop TSC cycles per forwarded packet over its whole run.)
 fwd_run() {
@@ -268,7 +328,7 @@ fwd_run() {
 	if dut_ready; then
 		sleep "$warmup"
 		read -ra a <<<"$(sample)"
-		sleep "$secs"
+		profile_window "$secs" "$tmp/prof" "$dut_pid"
 		read -ra b <<<"$(sample)"
 		dut_stop
 		why=$(fwd_why "$app" "$ret" "$drv")
@@ -278,7 +338,7 @@ fwd_run() {
 	fi
 	cp "$tmp/dut.out" "$log"
 	if [ -n "$why" ]; then
-		echo "$model $row $rep FAIL - - - - - - -" >>"$tmp/results"
+		echo "$model $row $rep FAIL - - - - - - - -" >>"$tmp/results"
 		failures+=("forwarding, $model, $(label "$row"): $why (run $rep)")
 		echo "bench-report: FAIL: $model $row run $rep: $why" >&2
 		# The DUT's log once per row: later failures of the row are alike.
@@ -288,19 +348,22 @@ fwd_run() {
 		fi
 		return 0
 	fi
+	[ -f "$tmp/top.$model.${row//\//_}" ] || cp "$tmp/prof.top" "$tmp/top.$model.${row//\//_}" 2>/dev/null || true
 	awk -v m="$model" -v r="$row" -v rep="$rep" -v hz="$hz" -v a="${a[*]}" -v b="${b[*]}" \
+		-v kp="$(cut -d' ' -f1 "$tmp/prof.split")" \
 		-v tx="$(sed -n 's/^port 1 (.*tx [0-9]* (\([0-9.]*\) Mpps).*/\1/p' "$log")" \
 		-v busy="$(sed -n 's/^busy cycles per forwarded packet: \([0-9]*\) .*/\1/p' "$log")" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
 		w = y[1] - x[1]; pk = y[2] - x[2]
 		u = y[7] - x[7]; s = y[8] - x[8]
 		other = ((y[4] - x[4]) - (y[5] + y[6] - x[5] - x[6]) - (u + s)) * 100 / (2 * hz * w)
-		printf "%s %s %s ok %.4f %.4f %.0f %.0f %.1f %s %s\n", m, r, rep, pk / w / 1e6,
-			(y[3] - x[3]) / w / 1e6, (u + s) / hz * 1e9 / pk, (u + s > 0 ? s * 100 / (u + s) : 0),
-			(other < 0 ? 0 : other), (tx == "" ? "-" : tx), (busy == "" ? "-" : busy)}' >>"$tmp/results"
+		printf "%s %s %s ok %.4f %.4f %.0f %s %.1f %s %s %.1f\n", m, r, rep, pk / w / 1e6,
+			(y[3] - x[3]) / w / 1e6, (u + s) / hz * 1e9 / pk, kp,
+			(other < 0 ? 0 : other), (tx == "" ? "-" : tx), (busy == "" ? "-" : busy),
+			pk * 100 / (y[3] - x[3])}' >>"$tmp/results"
 	tail -n 1 "$tmp/results" | awk -v runs="$runs" '{
-		printf "  run %d/%d %-8s %-22s fwd %.3f Mpps  offered %.3f Mpps  %6d ns/pkt  kernel %3d%%  other %4.1f%%%s\n",
-			$3, runs, $1, $2, $5, $6, $7, $8, $9, ($9 > 5 ? "  (disturbed)" : "")}' >&2
+		printf "  run %d/%d %-8s %-26s fwd %.3f Mpps  offered %.3f Mpps  taken %3.0f%%  %6d ns/pkt  %5s cycles/pkt  kernel %s%%  other %4.1f%%%s\n",
+			$3, runs, $1, $2, $5, $6, $12, $7, $11, $8, $9, ($9 > 5 ? "  (disturbed)" : "")}' >&2
 }
 
 say "forwarding: ${#fwd_rows[@]} rows x $runs runs x $secs s, interleaved (about $((${#fwd_rows[@]} * runs * (secs + 4))) s)"
@@ -311,45 +374,104 @@ for rep in $(seq "$runs"); do
 	done
 done
 elapsed=$(($(date +%s) - started))
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+gen_sum=$(gen_stop)
 
 # --- 3. the report ----------------------------------------------------------------------
+# bound MODEL ROW: "DUT" or "generator" (see the header), from the median taken
+# share (column 12, in bench-pmd.sh's raw results too).
+bound() {
+	summary "$1" "$2" 12 | awk -v s="$gen_bound_share" '$4 == 0 {print "-"; exit}
+		{print ($1 >= s * 100 ? "generator" : "DUT")}'
+}
 # fwd_table: the forwarding table, markdown.
 fwd_table() {
 	local r model row vs vsc
-	echo "| model | DUT | fwd Mpps | vs net_af_xdp | offered Mpps | CPU ns/pkt | kernel % | busy cycles/pkt | vs net_af_xdp | other % (max) | runs ok |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| model | DUT | offered Mpps | fwd Mpps | taken | bound by | vs net_af_xdp | busy cycles/pkt | vs net_af_xdp | CPU ns/pkt | kernel % (perf) | other % (max) | runs ok |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for r in "${fwd_rows[@]}"; do
 		model=${r%%:*} row=${r#*:}
 		vs=$(ratio "$model" "$row" 5 "$baseline")
 		vsc=$(ratio "$model" "$row" 11 "$baseline")
 		[ "$row" = "$baseline" ] && vs="(baseline)" vsc="(baseline)"
 		printf '| %s |\n' "$(printf '%s\n' "$model" "$(label "$row")" \
-			"$(fmt "$(summary "$model" "$row" 5)" 3)" "$vs" \
-			"$(fmt "$(summary "$model" "$row" 6)" 3)" "$(fmt "$(summary "$model" "$row" 7)" 0)" \
-			"$(fmt "$(summary "$model" "$row" 8)" 0 %)" \
+			"$(fmt "$(summary "$model" "$row" 6)" 3)" "$(fmt "$(summary "$model" "$row" 5)" 3)" \
+			"$(fmt "$(summary "$model" "$row" 12)" 0 %)" "$(bound "$model" "$row")" "$vs" \
 			"$(fmt "$(summary "$model" "$row" 11)" 0)" "$vsc" \
+			"$(fmt "$(summary "$model" "$row" 7)" 0)" "$(fmt "$(summary "$model" "$row" 8)" 0 %)" \
 			"$(summary "$model" "$row" 9 | awk '$4 > 0 {printf "%.1f", $3; exit} {print "-"}')" \
 			"$(summary "$model" "$row" 5 | awk '{print $4}')/$runs" | paste -sd '|' | sed 's/|/ | /g')"
 	done
 }
-# target TEXT MODEL ROW BASE MIN: a markdown row; met when the median of the paired
-# fwd Mpps ratios ROW/BASE is at least MIN.
+# target TEXT MODEL ROW BASE MIN COLUMN: a markdown row; met when the median of the
+# paired ratios ROW/BASE of COLUMN (fwd Mpps) is at least MIN and both rows are
+# bound by the DUT (a generator-bound ratio says nothing).
 target() {
-	local s
-	s=$(ratio_stats "$2" "$3" 5 "$4")
-	awk -v t="$1" -v s="$s" -v min="$5" 'BEGIN {split(s, a, " ")
-		if (a[4] == 0) {printf "| %s | - | not measured (no paired runs) |\n", t; exit}
-		printf "| %s | %.2fx [%.2f-%.2f] | %s |\n", t, a[1], a[2], a[3], (a[1] >= min ? "**met**" : "not met")}'
+	local s bd
+	s=$(ratio_stats "$2" "$3" "$6" "$4")
+	bd="$(bound "$2" "$3")/$(bound "$2" "$4")"
+	awk -v t="$1" -v s="$s" -v min="$5" -v bd="$bd" 'BEGIN {split(s, a, " ")
+		if (a[4] == 0) {printf "| %s | - | - | not measured (no paired runs) |\n", t; exit}
+		v = min == "-" ? "(information)" : a[1] >= min ? "**met**" : "not met"
+		if (bd != "DUT/DUT") v = v " (not DUT-bound: says nothing)"
+		printf "| %s | %.2fx [%.2f-%.2f] | %s | %s |\n", t, a[1], a[2], a[3], bd, v}'
 }
 targets() {
-	echo "| target | measured: fwd Mpps ratio, median [min-max] | verdict |"
-	echo "|---|---|---|"
-	target "rtc: zcfwd --return refill over net_zcrx >= 1.3x zcfwd over net_af_xdp" \
-		rtc zcfwd/net_zcrx/refill "$baseline" 1.3
-	target "pipeline: zcfwd --return refill over net_zcrx >= 1.3x zcfwd over net_af_xdp" \
-		pipeline zcfwd/net_zcrx/refill "$baseline" 1.3
-	target "pipeline: zcfwd --return refill over net_zcrx >= 1.1x its --return free" \
-		pipeline zcfwd/net_zcrx/refill zcfwd/net_zcrx/free 1.1
+	echo "| target | measured: paired fwd Mpps ratio, median [min-max] | bound by (row/base) | verdict |"
+	echo "|---|---|---|---|"
+	if [ -s "$tmp/pmd.results" ]; then
+		results_file=$tmp/pmd.results target "testpmd io over two net_zcrx ports >= 1.3x over net_af_xdp" \
+			io-fwd net_zcrx net_af_xdp 1.3 6
+		[ -z "$cmp" ] || results_file=$tmp/pmd.results target \
+			"testpmd io over net_zcrx, this build vs before" io-fwd net_zcrx zcrx-cmp - 6
+	fi
+	target "rtc: zcfwd over net_zcrx (--return refill) >= 1.3x zcfwd over net_af_xdp" \
+		rtc zcfwd/net_zcrx/refill "$baseline" 1.3 5
+	target "rtc: zcfwd --return refill >= 1.0x --return free (never slower)" \
+		rtc zcfwd/net_zcrx/refill zcfwd/net_zcrx/free 1.0 5
+	target "pipeline: zcfwd --return refill >= 1.1x --return free" \
+		pipeline zcfwd/net_zcrx/refill zcfwd/net_zcrx/free 1.1 5
+	[ -z "$cmp" ] || target "rtc: stock dpdk-l3fwd over net_zcrx >= 1.2x before" \
+		rtc l3fwd/net_zcrx/- l3fwd/net_zcrx@before/- 1.2 5
+}
+# teardown_join: zc-destroy-perf's medians with the "before" build's, one case a
+# line, tab-separated: held pool area_mb deferred forced unbind release, then
+# forced and release before ("-" for what was not measured).
+teardown_join() {
+	local before=/dev/null
+	[ -s "$tmp/teardown.before.csv" ] && before=$tmp/teardown.before.csv
+	awk -F, -v OFS='\t' 'FNR == 1 {f++; next} f == 1 {k[++n] = $1 "," $2; row[n] = $0}
+		f == 2 {fb[$1 "," $2] = $5; rb[$1 "," $2] = $7}
+		END {for (i = 1; i <= n; i++) {split(row[i], a, ",")
+			print a[1], a[2], a[3], a[4], a[5], a[6] == "" ? "-" : a[6], a[7],
+				(k[i] in fb) ? fb[k[i]] : "-", (k[i] in rb) ? rb[k[i]] : "-"}}' \
+		"$tmp/teardown.csv" "$before"
+}
+teardown_table() {
+	echo "| held | pool | area MiB | deferred us | forced us | unbind us | release us | forced us, before | release us, before |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	teardown_join | sed 's/\t/ | /g; s/^/| /; s/$/ |/'
+}
+# teardown_plot_data: teardown.gp's input: the cases of the first case's pool
+# against the buffers held, then the others against the area's size.
+teardown_plot_data() {
+	teardown_join | awk -F'\t' -v OFS='\t' 'NR == 1 {p1 = $2}
+		{line[NR] = $0; pool[NR] = $2}
+		END {for (b = 0; b < 2; b++) {if (b) printf "\n\n"
+			for (i = 1; i <= NR; i++) {if ((b == 0) != (pool[i] == p1)) continue
+				split(line[i], a, "\t")
+				print b == 0 ? a[1] : a[3], a[4], a[5], a[6], a[7], a[8], a[9]}}}'
+}
+# profiles: the hottest symbols on the DUT's CPU in each row's first run.
+profiles() {
+	local r f
+	for r in "${fwd_rows[@]}"; do
+		f=${r#*:}
+		f="$tmp/top.${r%%:*}.${f//\//_}"
+		[ -s "$f" ] || continue
+		echo "${r%%:*}, $(label "${r#*:}"):"
+		sed 's/^/    /' "$f"
+	done
 }
 colour() { # colour APP/DRIVER/RETURN: one bar colour per DUT, the same in both models
 	case "$1" in
@@ -401,15 +523,23 @@ revision() {
 	git -C "$top" diff --quiet HEAD -- 2>/dev/null || r="$r with local changes"
 	echo "$r"
 }
+pool_method() {
+	part pool || return 0
+	echo "- **Pool**: \`devtools/bench-pool.sh --runs $runs\` (zc-pool-perf): cycles per"
+	echo "  object for one get plus one put, zcpool against \`ring_mp_mc\` and \`stack\`,"
+	echo "  median [min-max] of $runs runs per point."
+}
 # report: the markdown, on stdout.
 report() {
-	local pool_png='' fwd_png=''
-	[ -f "$outdir/pool.png" ] && pool_png=1
-	[ -f "$outdir/forwarding.png" ] && fwd_png=1
+	local pool_png='' fwd_png='' teardown_png=''
+	# Only plots made by this run.
+	part pool && [ -f "$outdir/pool.png" ] && pool_png=1
+	part teardown && [ -f "$outdir/teardown.png" ] && teardown_png=1
+	part fwd && [ -f "$outdir/forwarding.png" ] && fwd_png=1
 	cat <<-EOF
 	# zcrx-dpdk benchmark report
 
-	Made by \`devtools/bench-report.sh --runs $runs --seconds $secs --worker-cpu $worker\` on
+	Made by \`devtools/bench-report.sh --runs $runs --seconds $secs --worker-cpu $worker${cmp:+ --compare DIR} --parts "$parts"\` on
 	$(date -u '+%Y-%m-%d %H:%M UTC') in $((elapsed / 60)) min $((elapsed % 60)) s.
 
 	## Machine
@@ -418,33 +548,45 @@ report() {
 	- kernel: $(uname -r)
 	- DPDK: $(pkg-config --modversion libdpdk 2>/dev/null || echo unknown) ($(dirname "$(dirname "$(command -v dpdk-testpmd)")"))
 	- zcrx-dpdk: $(revision)
-	- load before the benchmarks: ${busy}% of the machine busy
+	- load before the benchmarks: ${busy}% of the machine busy; load average $load0 at
+	  the start, $load1 at the end (other work on this 2-CPU machine: see *other %*)
+	- generator: ${gen_sum:-not run}
 
 	## Method
 
-	- **Pool**: \`devtools/bench-pool.sh --runs $runs\` (zc-pool-perf): cycles per
-	  object for one get plus one put, zcpool against \`ring_mp_mc\` and \`stack\`,
-	  median [min-max] of $runs runs per point.
-	- **PMD**: \`devtools/bench-pmd.sh --runs $runs --seconds $secs\`: testpmd rxonly
-	  and io forwarding over net_zcrx and net_af_xdp, drivers interleaved; see the
-	  header of that script for its columns.
-	- **Forwarding**: the topology and generator of bench-pmd.sh: testpmd txonly over
-	  net_af_packet in namespace a sends 64-byte IPv4 UDP, $src_ip to $dst_ip, to the
-	  DUT's port 0 (a veth in the root namespace); the DUT routes it out of port 1
-	  to namespace b. Generator forwarding on CPU $gen_cpu, DUT on CPU $dut_cpu
-	  (pipeline worker: CPU $worker_cpu). Every row runs once per repetition,
-	  interleaved; a run warms up ${warmup} s, then measures ${secs} s.
+	$(pool_method)
+	- **PMD**: \`devtools/bench-pmd.sh --runs $runs --seconds $secs --configs io-fwd\`:
+	  testpmd io forwarding over two net_zcrx ports and two net_af_xdp ports (and the
+	  "before" build's net_zcrx with --compare), interleaved; see the header of that
+	  script for its columns.
+	- **Forwarding**: the topology and generator of bench-pmd.sh: zc-xdpgen
+	  (app/zc-xdpgen: BPF_PROG_RUN of an XDP_TX program with live frames, pinned
+	  to CPU $gen_cpu) offers 64-byte IPv4 UDP, $src_ip to $dst_ip, to the DUT's
+	  port 0 (a veth in the root namespace, the DUT's native XDP program on it);
+	  the DUT routes it out of port 1 to namespace b. a0's receive (the DUT's XDP
+	  program, the copy into the UMEM) runs in the generator's softirq on CPU
+	  $gen_cpu; the DUT's lcores run on CPU $dut_cpu (pipeline worker: CPU
+	  $worker_cpu). Every row runs once per repetition, interleaved; a run warms up
+	  ${warmup} s, then measures ${secs} s.
 	  - *fwd Mpps*: packets the sink namespace's veth received over the window
 	    (kernel counter), the same measure for zcfwd and dpdk-l3fwd.
 	  - *vs net_af_xdp*: fwd Mpps over that of zcfwd over net_af_xdp in the same model
 	    and repetition, median [min-max] of the repetitions.
-	  - *offered Mpps*: what the generator's veth sent over the window.
+	  - *offered Mpps*: what the generator put on its veth over the window (sent,
+	    or refused by a0's ring).
+	  - *taken*, *bound by*: fwd over offered; a row whose median run took at least
+	    $(awk -v s=$gen_bound_share 'BEGIN {print s * 100}')% of the offer is bound by the generator, and its ratios say
+	    nothing about the DUT.
 	  - *CPU ns/pkt*: the DUT process's CPU time (utime + stime, all threads) over the
 	    window per forwarded packet. The DUT busy-polls: while it keeps up with the
 	    generator, this is about (polling CPUs) / rate, idle polls included, not the
 	    work a packet needs. It includes copy-mode AF_XDP transmit (in \`sendto()\`),
 	    not the receive-side copy into the UMEM, which the generator's softirq does.
-	  - *kernel %*: the part of that CPU time spent in the kernel.
+	  - *kernel % (perf)*: the share of the DUT process's samples on CPU $dut_cpu
+	    that are in the kernel, \`perf record -e cpu-clock -C $dut_cpu\` over the
+	    window (software sampling; no hardware counters here): copy-mode AF_XDP
+	    transmit, veth, the sink's receive (in the DUT's softirq), syscalls. The
+	    hottest symbols are under "Profiles".
 	  - *busy cycles/pkt*: what a packet costs the DUT, as testpmd's
 	    \`--record-core-cycles\` counts it: zcfwd's TSC cycles in loop iterations that
 	    had packets (idle polls excluded), summed over its lcores, per forwarded
@@ -457,7 +599,8 @@ report() {
 
 	$(targets)
 
-	Verdicts compare the median of the paired ratios with the target.
+	Verdicts compare the median of the paired ratios with the target; a ratio of
+	rows not both bound by the DUT says nothing.
 
 	## Forwarding
 
@@ -471,11 +614,34 @@ report() {
 
 	$(if [ -s "$tmp/pmd.md" ]; then cat "$tmp/pmd.md"; else echo "bench-pmd.sh wrote no table: it failed."; fi)
 
+	## Teardown
+
+	\`zc-destroy-perf --runs $runs\` (app/zc-destroy-perf, the public API only): the
+	wall-clock time of one \`zc_pool_destroy()\` deferred and forced with HELD
+	buffers out, then of \`zc_area_unbind()\` (from a net_null vdev) and of the last
+	\`zc_area_put()\`, median of $runs runs; a pool of POOL 2176-byte mbufs over a
+	hugepage area sized for it. First the buffers in flight at one pool size, then
+	the pool (and area) size at 1000 in flight.${tcmp:+ "before": the same program over the zcpool and zcmem libraries of the build before the change.}
+
+	$(if [ -s "$tmp/teardown.csv" ]; then teardown_table; else echo "zc-destroy-perf wrote no results (not run, or it failed)."; fi)
+
+	${teardown_png:+![Teardown cost against buffers in flight and area size](teardown.png)}
+
 	## Pool
 
-	$(if [ -s "$tmp/pool.csv" ]; then pool_table; else echo "bench-pool.sh wrote no results: it failed."; fi)
+	$(if [ -s "$tmp/pool.csv" ]; then pool_table; elif part pool; then echo "bench-pool.sh wrote no results: it failed."; else echo "Not run (--parts)."; fi)
 
 	${pool_png:+![Pool cycles per object, zcpool vs ring_mp_mc vs stack](pool.png)}
+
+	## Profiles
+
+	<details><summary>Hottest symbols on CPU $dut_cpu, first run of each forwarding row</summary>
+
+	\`\`\`
+	$(profiles)
+	\`\`\`
+
+	</details>
 
 	## Problems
 
@@ -483,9 +649,9 @@ report() {
 
 	<details><summary>Forwarding runs, raw</summary>
 
-	model, row, repetition, ok, fwd Mpps, offered Mpps, CPU ns/pkt, kernel %, other %,
-	zcfwd's own port 1 tx Mpps over its whole run (for reference), and its busy
-	cycles per forwarded packet:
+	model, row, repetition, ok, fwd Mpps, offered Mpps, CPU ns/pkt, kernel % (perf),
+	other %, zcfwd's own port 1 tx Mpps over its whole run (for reference), its busy
+	cycles per forwarded packet, taken %:
 
 	\`\`\`
 	$(cat "$tmp/results")
@@ -495,9 +661,18 @@ report() {
 	EOF
 }
 
-rm -f "$outdir/forwarding.png" "$outdir/pool.png"
-fwd_plot_data >"$tmp/forwarding.dat"
-plot forwarding "Forwarding, 64-byte IPv4 UDP over veth: median of $runs runs x $secs s, bars min-max"
+# The plots of the parts run are made anew; the others stay as they were.
+for p in fwd:forwarding pool:pool teardown:teardown; do
+	part "${p%%:*}" && rm -f "$outdir/${p#*:}.png"
+done
+if [ -s "$tmp/teardown.csv" ]; then
+	teardown_plot_data >"$tmp/teardown.dat"
+	plot teardown "Teardown: microseconds per call, median of $runs runs"
+fi
+if [ ${#fwd_rows[@]} -gt 0 ]; then
+	fwd_plot_data >"$tmp/forwarding.dat"
+	plot forwarding "Forwarding, 64-byte IPv4 UDP over veth: median of $runs runs x $secs s, bars min-max"
+fi
 if [ -s "$tmp/pool.csv" ]; then
 	pool_plot_data >"$tmp/pool.dat"
 	plot pool "Pool get+put, cycles per object: median of $runs runs, bars min-max"

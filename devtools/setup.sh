@@ -22,7 +22,7 @@ DPDK_DRIVERS=bus/pci,bus/vdev,mempool/ring,mempool/stack,net/null,net/ring,net/a
 DPDK_APPS=test-pmd,test,proc-info,pdump,dumpcap
 DEB_PKGS="build-essential pkg-config meson ninja-build python3-pyelftools libnuma-dev \
 libxdp-dev libbpf-dev libelf-dev zlib1g-dev libpcap-dev dpkg-dev iproute2 ethtool \
-valgrind clang gnuplot-nox wireshark-common"
+valgrind clang gnuplot-nox wireshark-common libibverbs-dev ibverbs-providers rdma-core ibverbs-utils"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }

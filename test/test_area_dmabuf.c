@@ -6,6 +6,9 @@
  * dmabuf areas: what is not a dmabuf is refused with the documented error
  * everywhere; real dmabufs (from /dev/dma_heap/system or /dev/udmabuf) are
  * tested where an exporter exists. Also CPU access bracketing.
+ *
+ * ZC_TEST_DMABUF_EXPORTER=system-heap or udmabuf picks the exporter (the emulated
+ * machine runs the program once with each); unset, the first that exists.
  */
 
 #define _GNU_SOURCE
@@ -28,11 +31,12 @@
 #include <zc_area.h>
 
 #include "zc_test.h"
+#include "zc_test_dmabuf.h"
 #include "zc_test_pool.h"
 #include "zc_test_vdev.h"
 
 #define DMABUF_LEN (1u << 20)
-#define NO_EXPORTER "SKIP: no dmabuf exporter (/dev/dma_heap, /dev/udmabuf)\n"
+#define NO_EXPORTER "SKIP: no dmabuf exporter (%s)\n"
 
 static int
 nb_open_fds(void)
@@ -49,13 +53,27 @@ nb_open_fds(void)
 	return n - 1; /* the directory's own descriptor */
 }
 
-/* A dmabuf of len bytes from whatever exporter exists, or -1. */
+/* The exporter asked for, or NULL for any. */
+static const char *
+exporter(void)
+{
+	return getenv("ZC_TEST_DMABUF_EXPORTER");
+}
+
+static bool
+exporter_wanted(const char *name)
+{
+	return exporter() == NULL || strcmp(exporter(), name) == 0;
+}
+
+/* A dmabuf of len bytes from the exporter asked for (or any that exists), or -1. */
 static int
 make_dmabuf(size_t len)
 {
-	int heap, fd = -1;
+	int heap = -1, fd = -1;
 
-	heap = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
+	if (exporter_wanted("system-heap"))
+		heap = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
 	if (heap >= 0) {
 		struct dma_heap_allocation_data d = {
 			.len = len, .fd_flags = O_RDWR | O_CLOEXEC,
@@ -67,24 +85,9 @@ make_dmabuf(size_t len)
 		if (fd >= 0)
 			return fd;
 	}
-	heap = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (heap >= 0) {
-		int memfd = memfd_create("zc_udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-
-		if (memfd >= 0 && ftruncate(memfd, len) == 0 &&
-		    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) == 0) {
-			struct udmabuf_create c = {
-				.memfd = memfd, .flags = UDMABUF_FLAGS_CLOEXEC, .offset = 0,
-				.size = len,
-			};
-
-			fd = ioctl(heap, UDMABUF_CREATE, &c);
-		}
-		if (memfd >= 0)
-			close(memfd);
-		close(heap);
-	}
-	return fd;
+	if (!exporter_wanted("udmabuf"))
+		return -1;
+	return zc_test_udmabuf(len);
 }
 
 static bool
@@ -92,10 +95,36 @@ have_exporter(void)
 {
 	int fd = make_dmabuf(4096);
 
-	if (fd < 0)
+	if (fd < 0) {
+		printf(NO_EXPORTER, exporter() != NULL ? exporter() :
+		       "/dev/dma_heap/system, /dev/udmabuf");
 		return false;
+	}
 	close(fd);
 	return true;
+}
+
+/*
+ * Whether the kernel names fd's exporter as the one asked for (fdinfo exp_name:
+ * "system" for the system heap, "udmabuf"), or either when none was asked for.
+ */
+static bool
+exported_by_wanted(int fd, char name[64])
+{
+	char path[64], line[128];
+	FILE *f;
+
+	name[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "exp_name: %63s", name) == 1)
+			break;
+	fclose(f);
+	return (exporter_wanted("system-heap") && strcmp(name, "system") == 0) ||
+	       (exporter_wanted("udmabuf") && strcmp(name, "udmabuf") == 0);
 }
 
 static int
@@ -239,16 +268,17 @@ test_dmabuf_create(void)
 	struct zc_area *a;
 	uint8_t *own, *mem;
 	int fd, fds;
+	char exp[64];
 	uint16_t id;
 	size_t i;
 
-	if (!have_exporter()) {
-		printf(NO_EXPORTER);
+	if (!have_exporter())
 		return ZC_TEST_SKIP;
-	}
 	fds = nb_open_fds();
 	fd = make_dmabuf(DMABUF_LEN);
 	ZC_ASSERT(fd >= 0, "dmabuf");
+	ZC_ASSERT(exported_by_wanted(fd, exp), "exporter \"%s\", asked for %s", exp,
+		  exporter() != NULL ? exporter() : "any");
 	a = zc_area_create_dmabuf("db_pos", fd, SOCKET_ID_ANY);
 	ZC_ASSERT(a != NULL, "create: %s", rte_strerror(rte_errno));
 	id = zc_area_id(a);
@@ -299,10 +329,8 @@ test_dmabuf_bad_names(void)
 	struct zc_area *a;
 	int fd, fds;
 
-	if (!have_exporter()) {
-		printf(NO_EXPORTER);
+	if (!have_exporter())
 		return ZC_TEST_SKIP;
-	}
 	fds = nb_open_fds();
 	fd = make_dmabuf(DMABUF_LEN);
 	ZC_ASSERT(fd >= 0, "dmabuf");
@@ -329,10 +357,8 @@ test_dmabuf_bind(void)
 	uint16_t id;
 	int fd;
 
-	if (!have_exporter()) {
-		printf(NO_EXPORTER);
+	if (!have_exporter())
 		return ZC_TEST_SKIP;
-	}
 	dev = zc_test_vdev_get();
 	ZC_ASSERT(dev != NULL, "vdev");
 	fd = make_dmabuf(DMABUF_LEN);
@@ -351,6 +377,72 @@ test_dmabuf_bind(void)
 	return 0;
 }
 
+/*
+ * A pool over a dmabuf area: every buffer lies in the area, once; data written
+ * through the mbufs (inside CPU access brackets) is the dmabuf's memory, as a
+ * mapping of the descriptor of our own shows; the area outlives the pool.
+ */
+static int
+test_dmabuf_pool(void)
+{
+	const unsigned int n = 256;
+	const uint16_t room = RTE_PKTMBUF_HEADROOM + 2048;
+	struct rte_mbuf *m[256];
+	struct rte_mempool *mp;
+	struct zc_area *a;
+	uint8_t *base, *own = MAP_FAILED;
+	unsigned int i, j;
+	int fd, rc = -1;
+
+	if (!have_exporter())
+		return ZC_TEST_SKIP;
+	fd = make_dmabuf(DMABUF_LEN);
+	ZC_ASSERT(fd >= 0, "dmabuf");
+	a = zc_area_create_dmabuf("db_pool", fd, SOCKET_ID_ANY);
+	ZC_ASSERT_GOTO(a != NULL, close_fd, "create: %s", rte_strerror(rte_errno));
+	mp = zc_pktmbuf_pool_create("db_pool", n, 0, 0, room, a, SOCKET_ID_ANY);
+	ZC_ASSERT_GOTO(mp != NULL, put_area, "pool: %s", rte_strerror(rte_errno));
+	ZC_ASSERT_GOTO(rte_pktmbuf_alloc_bulk(mp, m, n) == 0, free_pool, "take every buffer");
+	base = zc_area_addr(a);
+	ZC_ASSERT_GOTO(zc_area_cpu_access_begin(a, ZC_AREA_CPU_WRITE) == 0, free_mbufs, "begin");
+	for (i = 0; i < n; i++) {
+		uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
+
+		if (d < base || d + 2048 > base + DMABUF_LEN)
+			break;
+		memset(d, (int)(i & 0xff), 2048);
+	}
+	ZC_ASSERT_GOTO(zc_area_cpu_access_end(a, ZC_AREA_CPU_WRITE) == 0, free_mbufs, "end");
+	ZC_ASSERT_GOTO(i == n, free_mbufs, "buffer %u at %p outside the area", i,
+		       rte_pktmbuf_mtod(m[i], void *));
+	own = mmap(NULL, DMABUF_LEN, PROT_READ, MAP_SHARED, fd, 0);
+	ZC_ASSERT_GOTO(own != MAP_FAILED, free_mbufs, "mmap the dmabuf ourselves");
+	/* Buffers do not overlap: each still holds its own pattern. */
+	for (i = 0; i < n; i++) {
+		size_t off = rte_pktmbuf_mtod(m[i], uint8_t *) - base;
+
+		for (j = 0; j < 2048; j += 511)
+			ZC_ASSERT_GOTO(own[off + j] == (uint8_t)i, free_mbufs,
+				       "buffer %u byte %u: %#x", i, j, own[off + j]);
+	}
+	rc = 0;
+free_mbufs:
+	if (own != MAP_FAILED)
+		munmap(own, DMABUF_LEN);
+	rte_pktmbuf_free_bulk(m, n);
+free_pool:
+	rte_mempool_free(mp);
+	if (rc == 0 && area_named("db_pool") != a) {
+		ZC_TEST_FAIL("area kept", "the pool released its creator's area");
+		rc = -1;
+	}
+put_area:
+	zc_area_put(a);
+close_fd:
+	close(fd);
+	return rc;
+}
+
 ZC_TEST_MAIN(
 	{ "reject_bad_fd", test_reject_bad_fd },
 	{ "reject_not_dmabuf", test_reject_not_dmabuf },
@@ -359,4 +451,5 @@ ZC_TEST_MAIN(
 	{ "dmabuf_create", test_dmabuf_create },
 	{ "dmabuf_bad_names", test_dmabuf_bad_names },
 	{ "dmabuf_bind", test_dmabuf_bind },
+	{ "dmabuf_pool", test_dmabuf_pool },
 )

@@ -12,8 +12,10 @@
  *
  * Every program takes EAL arguments; the first argument "--huge" or "--no-huge"
  * selects the memory mode (meson runs each program in both):
- *   test_x --huge     -> EAL with hugepages (skips if none are free)
- *   test_x --no-huge  -> EAL with --no-huge
+ *   test_x --huge       -> EAL with hugepages (skips if none are free)
+ *   test_x --no-huge    -> EAL with --no-huge
+ *   test_x --secondary  -> EAL as a secondary process, in the memory of the
+ *                          primary its arguments name (--file-prefix)
  */
 
 #include <stdbool.h>
@@ -97,29 +99,36 @@ zc_test_main(int argc, char **argv, const struct zc_test_case *cases, unsigned i
 	char *eal_argv[32];
 	int eal_argc = 0, i;
 	unsigned int c, failed = 0, skipped = 0;
+	bool secondary;
 	char prefix[64];
 
-	if (argc < 2 || (strcmp(argv[1], "--huge") != 0 && strcmp(argv[1], "--no-huge") != 0)) {
-		fprintf(stderr, "usage: %s --huge|--no-huge [EAL args]\n", argv[0]);
+	if (argc < 2 || (strcmp(argv[1], "--huge") != 0 && strcmp(argv[1], "--no-huge") != 0 &&
+			 strcmp(argv[1], "--secondary") != 0)) {
+		fprintf(stderr, "usage: %s --huge|--no-huge|--secondary [EAL args]\n", argv[0]);
 		return 1;
 	}
-	zc_test_huge = strcmp(argv[1], "--huge") == 0;
-	if (zc_test_huge && zc_test_free_hugepages() < 64) {
+	secondary = strcmp(argv[1], "--secondary") == 0;
+	zc_test_huge = strcmp(argv[1], "--no-huge") != 0;
+	if (zc_test_huge && !secondary && zc_test_free_hugepages() < 64) {
 		printf("SKIP: fewer than 64 free 2 MiB hugepages (run devtools/setup.sh as root)\n");
 		return ZC_TEST_SKIP;
 	}
 	snprintf(prefix, sizeof(prefix), "--file-prefix=zct%d", (int)getpid());
 	eal_argv[eal_argc++] = argv[0];
-	eal_argv[eal_argc++] = prefix;
 	eal_argv[eal_argc++] = (char *)"--no-pci";
 	eal_argv[eal_argc++] = (char *)"--log-level=lib.eal:warning";
-	/* --in-memory keeps hugepage files private; --no-huge rules it out. */
-	if (zc_test_huge) {
-		eal_argv[eal_argc++] = (char *)"--in-memory";
+	if (secondary) {
+		eal_argv[eal_argc++] = (char *)"--proc-type=secondary";
 	} else {
-		eal_argv[eal_argc++] = (char *)"--no-huge";
-		eal_argv[eal_argc++] = (char *)"-m";
-		eal_argv[eal_argc++] = (char *)"512";
+		eal_argv[eal_argc++] = prefix;
+		/* --in-memory keeps hugepage files private; --no-huge rules it out. */
+		if (zc_test_huge) {
+			eal_argv[eal_argc++] = (char *)"--in-memory";
+		} else {
+			eal_argv[eal_argc++] = (char *)"--no-huge";
+			eal_argv[eal_argc++] = (char *)"-m";
+			eal_argv[eal_argc++] = (char *)"512";
+		}
 	}
 	for (i = 2; i < argc && eal_argc < 31; i++)
 		eal_argv[eal_argc++] = argv[i];

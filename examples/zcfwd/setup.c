@@ -208,7 +208,7 @@ port_setup(struct zcfwd *fwd, uint16_t port, uint16_t nb_rxq, uint16_t nb_txq)
 			nb_txq);
 		return -1;
 	}
-	/* Checked in software where the port does not (route.c). */
+	/* Checked in software where the port does not (route.h). */
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);

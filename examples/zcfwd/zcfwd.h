@@ -9,7 +9,7 @@
  * zcfwd: longest-prefix-match IPv4/IPv6 forwarding that can hand buffers back
  * through net_zcrx refill queues instead of the mempool.
  *   options.c  command line          routes.c  route file -> LPM tables
- *   route.c    per-packet decision   lcore.c   run-to-completion and pipeline loops
+ *   route.h    per-packet decision   lcore.c   run-to-completion and pipeline loops
  *   setup.c    options -> pool, ports, lcore roles; teardown and audit
  *   stats.c    live lines, summary and buffer audit
  */
@@ -152,8 +152,8 @@ int zcfwd_routes_load(const char *path, uint32_t portmask, struct zcfwd_routes *
 		      int socket_id);
 void zcfwd_routes_free(struct zcfwd_routes *r);
 
-/* route.c: output port of a packet, rewritten in place, or -(1 + enum zcfwd_drop). */
-int zcfwd_route(const struct zcfwd_routes *r, struct rte_mbuf *m);
+/* route.h: zcfwd_route(), the per-packet decision (inline). */
+#include "route.h"
 
 /* Counter and refill slot of a buffer's port. */
 static inline unsigned int

@@ -433,18 +433,19 @@ zc_dev_is_vdev(const struct rte_device *dev)
 }
 
 static struct zc_area_binding *
-find_binding(struct zc_area *area, const struct rte_device *dev)
+find_binding(struct zc_area *area, const struct zc_binder_ops *ops, const void *dev)
 {
 	struct zc_area_binding *b;
 
 	TAILQ_FOREACH(b, &area->bindings, next)
-		if (b->dev == dev)
+		if (b->ops == ops && b->dev == dev)
 			return b;
 	return NULL;
 }
 
 int
-zc_area_bind(struct zc_area *area, struct rte_device *dev)
+zc_area_bind_dev(struct zc_area *area, const struct zc_binder_ops *ops, void *dev,
+		 const void *arg, struct zc_area_binding **out)
 {
 	struct zc_area_binding *b;
 	int ret = 0;
@@ -453,41 +454,48 @@ zc_area_bind(struct zc_area *area, struct rte_device *dev)
 		return -EINVAL;
 	/* Held across the mapping: a second bind or an unbind waits for it. */
 	pthread_mutex_lock(&area->lock);
-	b = find_binding(area, dev);
+	b = find_binding(area, ops, dev);
 	if (b != NULL) {
-		b->refs++;
+		if (ops->exclusive) {
+			ZC_MEM_LOG(ERR, "area %s is already bound to this %s\n", area->name,
+				   ops->name);
+			ret = -EEXIST;
+		} else {
+			b->refs++;
+		}
 		goto out;
 	}
-	b = calloc(1, sizeof(*b));
+	b = calloc(1, ops->size);
 	if (b == NULL) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (area->ops->dma_map != NULL) {
-		ret = area->ops->dma_map(area, dev);
-		if (ret < 0) {
-			free(b);
-			goto out;
-		}
-	}
+	b->ops = ops;
 	b->dev = dev;
 	b->refs = 1;
+	ret = ops->map(area, b, arg);
+	if (ret < 0) {
+		free(b);
+		goto out;
+	}
 	TAILQ_INSERT_TAIL(&area->bindings, b, next);
 	zc_area_get(area);
 out:
 	pthread_mutex_unlock(&area->lock);
+	if (out != NULL)
+		*out = ret == 0 ? b : NULL;
 	return ret;
 }
 
 int
-zc_area_unbind(struct zc_area *area, struct rte_device *dev)
+zc_area_unbind_dev(struct zc_area *area, const struct zc_binder_ops *ops, void *dev)
 {
 	struct zc_area_binding *b;
 
 	if (area == NULL || dev == NULL)
 		return -EINVAL;
 	pthread_mutex_lock(&area->lock);
-	b = find_binding(area, dev);
+	b = find_binding(area, ops, dev);
 	if (b == NULL) {
 		pthread_mutex_unlock(&area->lock);
 		return -ENOENT;
@@ -497,14 +505,78 @@ zc_area_unbind(struct zc_area *area, struct rte_device *dev)
 		return 0;
 	}
 	TAILQ_REMOVE(&area->bindings, b, next);
-	/* An unmap failure cannot be undone: the device is going away. Log it. */
-	if (area->ops->dma_unmap != NULL && area->ops->dma_unmap(area, dev) < 0)
-		ZC_MEM_LOG(WARNING, "area %s: unmapping from %s failed\n", area->name,
-			   rte_dev_name(dev));
+	ops->unmap(area, b);
 	pthread_mutex_unlock(&area->lock);
 	free(b);
 	zc_area_put(area);
 	return 0;
+}
+
+struct zc_area_binding *
+zc_area_binding_find(struct zc_area *area, const struct zc_binder_ops *ops, const void *dev)
+{
+	struct zc_area_binding *b;
+
+	pthread_mutex_lock(&area->lock);
+	b = find_binding(area, ops, dev);
+	pthread_mutex_unlock(&area->lock);
+	return b;
+}
+
+unsigned int
+zc_area_unbind_all(const struct zc_binder_ops *ops, void *dev)
+{
+	struct zc_area *area;
+	unsigned int id, n = 0;
+
+	for (id = 1; id <= ZC_AREA_MAX; id++) {
+		area = get_area(id, NULL);
+		if (area == NULL)
+			continue;
+		/* A counted binding needs an unbind per bind. */
+		if (zc_area_unbind_dev(area, ops, dev) == 0) {
+			n++;
+			while (zc_area_unbind_dev(area, ops, dev) == 0)
+				;
+		}
+		zc_area_put(area);
+	}
+	return n;
+}
+
+/* DPDK devices: the provider maps the area for the device's DMA. */
+static int
+rte_dev_map(struct zc_area *area, struct zc_area_binding *b, const void *arg)
+{
+	return area->ops->dma_map != NULL ? area->ops->dma_map(area, b->dev) : 0;
+}
+
+static void
+rte_dev_unmap(struct zc_area *area, struct zc_area_binding *b)
+{
+	/* An unmap failure cannot be undone: the device is going away. Log it. */
+	if (area->ops->dma_unmap != NULL && area->ops->dma_unmap(area, b->dev) < 0)
+		ZC_MEM_LOG(WARNING, "area %s: unmapping from %s failed\n", area->name,
+			   rte_dev_name(b->dev));
+}
+
+static const struct zc_binder_ops rte_dev_binder = {
+	.name = "device",
+	.size = sizeof(struct zc_area_binding),
+	.map = rte_dev_map,
+	.unmap = rte_dev_unmap,
+};
+
+int
+zc_area_bind(struct zc_area *area, struct rte_device *dev)
+{
+	return zc_area_bind_dev(area, &rte_dev_binder, dev, NULL, NULL);
+}
+
+int
+zc_area_unbind(struct zc_area *area, struct rte_device *dev)
+{
+	return zc_area_unbind_dev(area, &rte_dev_binder, dev);
 }
 
 static int

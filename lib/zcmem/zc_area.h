@@ -94,7 +94,7 @@ struct zc_area_info {
 	size_t page_sz;       /**< Page size of the backing memory. */
 	unsigned int nb_iova_runs; /**< IOVA-contiguous runs (0: no IOVA known). */
 	unsigned int refcnt;  /**< References held (creator, pools, devices). */
-	unsigned int nb_devices; /**< Devices the area is bound to. */
+	unsigned int nb_devices; /**< Devices the area is bound to (DPDK devices, verbs PDs). */
 	size_t carved;        /**< Bytes currently carved out for pools. */
 };
 
@@ -268,7 +268,8 @@ int zc_area_uncarve(struct zc_area *area, uint64_t off);
  *
  * The mapping is one operation per IOVA-contiguous run of the area (one for an
  * IOVA-contiguous area), never per buffer. Binding a device twice only counts;
- * each bind needs its unbind. A binding holds a reference on the area.
+ * each bind needs its unbind. A binding holds a reference on the area. RDMA
+ * devices bind through zc_area_verbs_bind() (zc_area_verbs.h) instead.
  *
  * @return
  *   0, -EINVAL (NULL argument), -ENOMEM, -ENOTSUP (the provider cannot map this

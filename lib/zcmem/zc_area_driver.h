@@ -59,9 +59,32 @@ struct zc_provider_ops {
 	int (*cpu_sync)(struct zc_area *area, uint32_t flags, bool end);
 };
 
+struct zc_area_binding;
+
+/**
+ * A kind of device areas bind to: DPDK devices (zc_area_bind(), through the
+ * provider's dma_map) or verbs protection domains (zc_area_verbs.c). The common
+ * code keeps the bindings, their counts, the area references and the lock; a
+ * binder only maps and unmaps.
+ */
+struct zc_binder_ops {
+	const char *name;  /**< For logs. */
+	size_t size;       /**< Bytes per binding, from struct zc_area_binding on. */
+	bool exclusive;    /**< A second bind fails with -EEXIST instead of counting. */
+	/**
+	 * Map the area for b->dev, under the area's lock, with the binder's
+	 * argument to zc_area_bind_dev(). 0 or a negative errno.
+	 */
+	int (*map)(struct zc_area *area, struct zc_area_binding *b, const void *arg);
+	/** Undo map, under the area's lock; failures are the binder's to log. */
+	void (*unmap)(struct zc_area *area, struct zc_area_binding *b);
+};
+
+/** One device an area is bound to; a binder's state follows it (ops->size). */
 struct zc_area_binding {
 	TAILQ_ENTRY(zc_area_binding) next;
-	struct rte_device *dev;
+	const struct zc_binder_ops *ops;
+	void *dev;         /**< The binder's device: struct rte_device, struct ibv_pd. */
 	unsigned int refs;
 };
 
@@ -152,6 +175,44 @@ struct zc_area *zc_area_adopt(const char *name, void *addr, size_t len, rte_iova
  */
 __rte_internal
 int zc_area_grow(struct zc_area *area, size_t len, rte_iova_t iova);
+
+/**
+ * Bind an area to @p dev of a binder: map it (ops->map) on the first bind, and
+ * take a reference on the area. A later bind counts, or fails with -EEXIST for an
+ * exclusive binder.
+ *
+ * @param arg
+ *   Passed to ops->map.
+ * @param[out] b
+ *   The binding (NULL: not wanted), valid until its last unbind.
+ * @return
+ *   0, -EINVAL (NULL argument), -EEXIST, -ENOMEM, or the map's error.
+ */
+int zc_area_bind_dev(struct zc_area *area, const struct zc_binder_ops *ops, void *dev,
+		     const void *arg, struct zc_area_binding **b);
+
+/**
+ * Undo one zc_area_bind_dev(); the last one unmaps and drops the reference.
+ *
+ * @return
+ *   0, -EINVAL (NULL argument), or -ENOENT if the area is not bound to @p dev.
+ */
+int zc_area_unbind_dev(struct zc_area *area, const struct zc_binder_ops *ops, void *dev);
+
+/**
+ * The binding of an area to @p dev of a binder, or NULL. It stays valid until its
+ * last unbind, which only its owner may call.
+ */
+struct zc_area_binding *zc_area_binding_find(struct zc_area *area,
+					     const struct zc_binder_ops *ops, const void *dev);
+
+/**
+ * Undo every binding of every area to @p dev of a binder (a device going away).
+ *
+ * @return
+ *   The number of areas unbound.
+ */
+unsigned int zc_area_unbind_all(const struct zc_binder_ops *ops, void *dev);
 
 /** Whether a device is virtual (no DMA of its own). */
 bool zc_dev_is_vdev(const struct rte_device *dev);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 
@@ -142,14 +143,33 @@ err_area:
 	return NULL;
 }
 
+/*
+ * The pool of a geometry or buffer-name call: a zcpool pool over areas, which
+ * live in the primary process (zc_area.h), or NULL.
+ */
+static const struct zcpool *
+pool_with_area(const struct rte_mempool *mp)
+{
+	static bool logged;
+
+	if (!zc_pool_is_zcpool(mp) || zcpool_of(mp)->area == NULL)
+		return NULL;
+	if (unlikely(rte_eal_process_type() != RTE_PROC_PRIMARY)) {
+		if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
+			ZCPOOL_LOG(ERR, "pool %s: geometry and buffer names need its areas, which live in the primary process: ask there\n",
+				   mp->name);
+		return NULL;
+	}
+	return zcpool_of(mp);
+}
+
 int
 zc_pool_geometry_get(struct rte_mempool *mp, struct zc_pool_geometry *geo)
 {
-	const struct zcpool *zp;
+	const struct zcpool *zp = pool_with_area(mp);
 
-	if (!zc_pool_is_zcpool(mp) || geo == NULL || zcpool_of(mp)->area == NULL)
+	if (zp == NULL || geo == NULL)
 		return -EINVAL;
-	zp = zcpool_of(mp);
 	/* One area, one base: a pool in several has no such description. */
 	if (zp->nb_segs > 1)
 		return -ENOTSUP;
@@ -287,9 +307,9 @@ zc_pool_mbuf_index(const struct rte_mbuf *m)
 	struct part p;
 	int64_t slot;
 
-	if (m == NULL || !zc_pool_is_zcpool(m->pool) || zcpool_of(m->pool)->area == NULL)
+	zp = m != NULL ? pool_with_area(m->pool) : NULL;
+	if (zp == NULL)
 		return -EINVAL;
-	zp = zcpool_of(m->pool);
 	b = buf_of(zp, m);
 	if (!part_of_addr(zp, b, &p))
 		return -EINVAL;
@@ -304,9 +324,9 @@ zc_pool_mbuf_area_off(const struct rte_mbuf *m)
 	const char *b;
 	struct part p;
 
-	if (m == NULL || !zc_pool_is_zcpool(m->pool) || zcpool_of(m->pool)->area == NULL)
+	zp = m != NULL ? pool_with_area(m->pool) : NULL;
+	if (zp == NULL)
 		return UINT64_MAX;
-	zp = zcpool_of(m->pool);
 	b = buf_of(zp, m);
 	if (!part_of_addr(zp, b, &p))
 		return UINT64_MAX;
@@ -316,24 +336,22 @@ zc_pool_mbuf_area_off(const struct rte_mbuf *m)
 struct rte_mbuf *
 zc_pool_index_mbuf(struct rte_mempool *mp, uint32_t index)
 {
-	const struct zcpool *zp;
+	const struct zcpool *zp = pool_with_area(mp);
 
-	if (!zc_pool_is_zcpool(mp) || zcpool_of(mp)->area == NULL)
+	if (zp == NULL)
 		return NULL;
-	zp = zcpool_of(mp);
 	return index < zp->nb_slots ? zp->slot_obj[index] : NULL;
 }
 
 int64_t
 zc_pool_area_off_index(struct rte_mempool *mp, uint64_t area_off)
 {
-	const struct zcpool *zp;
+	const struct zcpool *zp = pool_with_area(mp);
 	struct part p;
 	int64_t slot;
 
-	if (!zc_pool_is_zcpool(mp) || zcpool_of(mp)->area == NULL)
+	if (zp == NULL)
 		return -EINVAL;
-	zp = zcpool_of(mp);
 	if (!part_of_area_id(zp, zc_area_off_id(area_off), &p))
 		return -EINVAL;
 	slot = off_slot(zp, &p, zc_area_off_bytes(area_off));
@@ -343,12 +361,11 @@ zc_pool_area_off_index(struct rte_mempool *mp, uint64_t area_off)
 uint64_t
 zc_pool_index_area_off(struct rte_mempool *mp, uint32_t index)
 {
-	const struct zcpool *zp;
+	const struct zcpool *zp = pool_with_area(mp);
 	struct part p;
 
-	if (!zc_pool_is_zcpool(mp) || zcpool_of(mp)->area == NULL)
+	if (zp == NULL)
 		return UINT64_MAX;
-	zp = zcpool_of(mp);
 	if (index >= zp->nb_slots || zp->slot_obj[index] == NULL)
 		return UINT64_MAX;
 	part_of_slot(zp, index, &p);

@@ -55,6 +55,19 @@ lcaches_init(void)
 			   "no membarrier()");
 }
 
+/*
+ * A secondary process's lcore ids are its own and its threads are outside the
+ * primary's membarrier(): it uses the ring and counts as non-EAL threads do
+ * (atomically, in any_stats), never touching a primary lcore's cache or counters.
+ */
+static inline unsigned int
+caller_lcore(void)
+{
+	if (likely(lcaches_on) || rte_eal_process_type() == RTE_PROC_PRIMARY)
+		return rte_lcore_id();
+	return LCORE_ID_ANY;
+}
+
 static inline bool
 lcache_enter(struct zcpool_lcache *c)
 {
@@ -181,7 +194,7 @@ static int
 zcpool_enqueue(struct rte_mempool *mp, void * const *objs, unsigned int n)
 {
 	struct zcpool *zp = zcpool_of(mp);
-	unsigned int lcore = rte_lcore_id();
+	unsigned int lcore = caller_lcore();
 
 	if (unlikely(zp->buf_state != NULL))
 		return enqueue_tracked(zp, objs, n, lcore);
@@ -200,6 +213,13 @@ dequeue_slow(struct zcpool *zp, void **objs, unsigned int n, unsigned int lcore)
 
 	if (rte_ring_dequeue_bulk(zp->ring, objs, n, NULL) == n)
 		goto out;
+	/*
+	 * rte_mempool_free() dequeues once per object it ever populated, held ones
+	 * included: a steal (a membarrier, an IPI to every CPU) per held buffer made
+	 * a forced destroy's cost grow with the buffers in flight (1-50 us each).
+	 */
+	if (unlikely(zp->freeing))
+		return -ENOBUFS;
 	if (zp->lcache_size != 0 && lcaches_on) {
 		pthread_mutex_lock(&zp->steal_lock);
 		for (i = 0; i < RTE_MAX_LCORE; i++)
@@ -233,7 +253,7 @@ static int
 zcpool_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 {
 	struct zcpool *zp = zcpool_of(mp);
-	unsigned int lcore = rte_lcore_id();
+	unsigned int lcore = caller_lcore();
 	struct zcpool_lcache *c = lcache_get(zp, n, lcore);
 
 	if (unlikely(c == NULL))
@@ -317,8 +337,10 @@ static void
 mempool_event(enum rte_mempool_event event, struct rte_mempool *mp, void *arg)
 {
 	RTE_SET_USED(arg);
-	if (event == RTE_MEMPOOL_EVENT_DESTROY && zc_pool_is_zcpool(mp))
+	if (event == RTE_MEMPOOL_EVENT_DESTROY && zc_pool_is_zcpool(mp)) {
 		zcpool_of(mp)->held_at_free = zcpool_held(mp);
+		zcpool_of(mp)->freeing = true;
+	}
 }
 
 static int
@@ -345,6 +367,12 @@ zcpool_alloc(struct rte_mempool *mp)
 	struct zcpool *zp;
 	int ret = -ENOMEM;
 
+	/* Areas (zc_area.h) live in the primary process, and so do the pools over them. */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		ZCPOOL_LOG(ERR, "pool %s: zcpool pools are created by the primary process only (their areas live there); create it there, or use another mempool driver here (ring_mp_mc)\n",
+			   mp->name);
+		return -ENOTSUP;
+	}
 	if (cfg != NULL && (cfg->area == NULL || cfg->buf_size == 0)) {
 		ZCPOOL_LOG(ERR, "pool %s: configuration needs an area and a buffer size\n",
 			   mp->name);
@@ -372,6 +400,7 @@ zcpool_alloc(struct rte_mempool *mp)
 		zp->pinned = true;
 		zp->pktmbuf = true;
 		zp->area = cfg->area;
+		zp->area_addr = zc_area_addr(cfg->area);
 		zp->buf_len = cfg->buf_size;
 		zp->stride = RTE_ALIGN_CEIL(cfg->buf_size, RTE_CACHE_LINE_SIZE);
 		zp->stride_recip = rte_reciprocal_value_u64(zp->stride);
@@ -408,6 +437,11 @@ zcpool_free(struct rte_mempool *mp)
 
 	if (zp == NULL)
 		return;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		ZCPOOL_LOG(ERR, "pool %s: freed by a secondary process; its areas and buffer states stay with the primary process, which frees the pool\n",
+			   mp->name);
+		return;
+	}
 	held = zp->held_at_free;
 	zcpool_unregister(zp);
 	if (held != 0 && !zp->forced)
@@ -590,8 +624,10 @@ embed_new_seg(struct rte_mempool *mp, struct zcpool *zp, char *va, size_t len, r
 	zp->seg_by_addr[i] = zp->nb_segs;
 	zp->nb_segs++;
 	zp->nb_slots += s->nb_slots;
-	if (zp->area == NULL)
+	if (zp->area == NULL) {
 		zp->area = area;
+		zp->area_addr = va;
+	}
 	return 0;
 }
 

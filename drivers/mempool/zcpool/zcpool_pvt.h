@@ -89,6 +89,7 @@ struct zcpool {
 	 * stride; area is the area of its first segment.
 	 */
 	struct zc_area *area;
+	char *area_addr;            /* zc_area_addr(area), for secondaries: areas are not shared. */
 	uint64_t base_off;
 	uint32_t stride;
 	struct rte_reciprocal_u64 stride_recip;
@@ -111,6 +112,7 @@ struct zcpool {
 	/* Teardown. */
 	bool dying;
 	bool forced;
+	bool freeing;               /* rte_mempool_free() has begun: no stealing. */
 	unsigned int held_at_free;  /* Buffers held when rte_mempool_free() began. */
 	unsigned int idle_checks;   /* Consecutive reaper checks that found all back. */
 	uint64_t dying_since;       /* TSC at zc_pool_destroy(). */
@@ -154,7 +156,7 @@ static inline struct rte_mbuf *
 zcpool_buf_mbuf(const struct zcpool *zp, uint64_t off)
 {
 	if (!zp->pinned)
-		return (struct rte_mbuf *)((char *)zp->area->addr + off - zp->buf_hdr);
+		return (struct rte_mbuf *)(zp->area_addr + off - zp->buf_hdr);
 	return zp->slot_obj[zcpool_off_slot(zp, off)];
 }
 
@@ -356,8 +358,7 @@ int zcpool_track(struct rte_mempool *mp);
 static inline uint32_t
 zcpool_mbuf_slot(const struct zcpool *zp, const struct rte_mbuf *m)
 {
-	return zcpool_off_slot(zp, (uint64_t)((const char *)m->buf_addr -
-					     (const char *)zp->area->addr));
+	return zcpool_off_slot(zp, (uint64_t)((const char *)m->buf_addr - zp->area_addr));
 }
 
 /* Buffers outside the pool and every cache (exact while idle). */

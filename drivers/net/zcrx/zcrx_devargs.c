@@ -230,7 +230,7 @@ int
 zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 {
 	const char *dev = rte_vdev_device_name(vdev), *args = rte_vdev_device_args(vdev);
-	unsigned long start = 0, count = 1, rq = ZCRX_RQ_DEFAULT, budget = 0, copy = 0;
+	unsigned long start = 0, count = 1, rq = ZCRX_RQ_DEFAULT, budget = 0, copy = 0, zc = 0;
 	const struct devarg devargs[] = {
 		{ "iface", get_iface, zd->if_name, 0, 0 },
 		{ "start_queue", get_uint, &start, 0, UINT16_MAX },
@@ -238,6 +238,7 @@ zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 		{ "rq_entries", get_rq, &rq, 0, ZCRX_RQ_MAX },
 		{ "busy_budget", get_uint, &budget, 0, UINT16_MAX },
 		{ "force_copy", get_uint, &copy, 0, 1 },
+		{ "zero_copy", get_uint, &zc, 0, 1 },
 		{ "xdp_prog", get_prog, zd->xdp_prog_path, 0, 0 },
 	};
 	const struct devarg *a;
@@ -277,11 +278,17 @@ zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd)
 		ZCRX_LOG(ERR, "%s: iface=<netdev> is required\n", dev);
 		return -EINVAL;
 	}
+	if (copy && zc) {
+		ZCRX_LOG(ERR, "%s: force_copy=1 and zero_copy=1 contradict each other; give one\n",
+			 dev);
+		return -EINVAL;
+	}
 	zd->rq_entries = rq;
 	zd->start_queue = start;
 	zd->queue_count = count;
 	zd->busy_budget = budget;
 	zd->force_copy = copy;
+	zd->zero_copy = zc;
 	ret = check_iface(dev, zd);
 	if (ret == 0)
 		ret = check_af_xdp();

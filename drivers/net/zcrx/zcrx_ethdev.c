@@ -175,7 +175,11 @@ zcrx_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_rx_queues = zd->queue_count;
 	/* Tx queues beyond the rx queues share their netdev queues (zcrx_pvt.h). */
 	info->max_tx_queues = ZCRX_MAX_QUEUES;
-	info->min_rx_bufsize = 2048;
+	/*
+	 * The least a frame takes is 2048 bytes, headroom included (ethdev adds
+	 * RTE_PKTMBUF_HEADROOM to this): two frames a page, which zero-copy needs.
+	 */
+	info->min_rx_bufsize = 2048 - RTE_PKTMBUF_HEADROOM;
 	info->max_rx_pktlen = ZCRX_MAX_RX_PKTLEN;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
 	info->max_mtu = ZCRX_MAX_RX_PKTLEN - RTE_ETHER_HDR_LEN;
@@ -493,15 +497,67 @@ static const struct eth_dev_ops zcrx_ops = {
 	.xstats_reset = zcrx_stats_reset,
 };
 
+/*
+ * A secondary process (dpdk-proc-info, dpdk-dumpcap) sees the port through the
+ * shared device data: dev_private and the queue structures are in DPDK's shared
+ * memory, so information, link and counters read the same there (the kernel's
+ * socket counters come from the primary, zcrx_stats.c). The sockets, their rings
+ * and the XDP program are the primary's own: everything that touches them
+ * (control, bursts, refill and completion queues) works in the primary only.
+ */
+static const struct eth_dev_ops zcrx_secondary_ops = {
+	.dev_infos_get = zcrx_dev_info,
+	.dev_close = zcrx_dev_close,
+	.link_update = zcrx_link_update,
+	.dev_supported_ptypes_get = zcrx_ptypes,
+	.stats_get = zcrx_stats_get,
+	.stats_reset = zcrx_stats_reset,
+	.xstats_get = zcrx_xstats_get,
+	.xstats_get_names = zcrx_xstats_get_names,
+	.xstats_reset = zcrx_stats_reset,
+};
+
+static void
+secondary_refused(void)
+{
+	static bool logged;
+
+	if (!__atomic_exchange_n(&logged, true, __ATOMIC_RELAXED))
+		ZCRX_LOG(ERR, "receive, transmit, refill and completion queues work in the primary process only (the AF_XDP sockets are its own): this secondary process takes and sends nothing\n");
+}
+
+/* Rx and tx alike: no packet taken, none sent (the caller keeps its mbufs). */
+static uint16_t
+secondary_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	RTE_SET_USED(queue);
+	RTE_SET_USED(pkts);
+	RTE_SET_USED(nb_pkts);
+	secondary_refused();
+	return 0;
+}
+
+struct zcrx_dev *
+zcrx_port(uint16_t port_id)
+{
+	if (!rte_eth_dev_is_valid_port(port_id) || rte_eth_devices[port_id].dev_ops != &zcrx_ops)
+		return NULL;
+	return zcrx_dev(&rte_eth_devices[port_id]);
+}
+
 void *
 zcrx_queue_lookup(uint16_t port_id, uint16_t queue_id, bool tx)
 {
 	const struct rte_eth_dev_data *data;
 	void *q = NULL;
 
-	if (!rte_eth_dev_is_valid_port(port_id) ||
-	    rte_eth_devices[port_id].dev_ops != &zcrx_ops) {
+	if (zcrx_port(port_id) == NULL) {
 		rte_errno = ENODEV;
+		if (rte_eth_dev_is_valid_port(port_id) &&
+		    rte_eth_devices[port_id].dev_ops == &zcrx_secondary_ops) {
+			secondary_refused();
+			rte_errno = ENOTSUP;
+		}
 		return NULL;
 	}
 	data = rte_eth_devices[port_id].data;
@@ -533,6 +589,54 @@ libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 	return lib_print(fmt, args);
 }
 
+/*
+ * mempool ops are known by index, each process numbering them in its order of
+ * registration: a zcpool pool of the primary must be zcpool here too, or every
+ * pool, the capture pools the primary fills for dpdk-dumpcap included, may run
+ * another process's driver.
+ */
+static int
+secondary_pools_check(const struct rte_eth_dev *dev)
+{
+	uint16_t q;
+
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		const struct zcrx_rxq *rxq = dev->data->rx_queues[q];
+
+		if (rxq != NULL && !zc_pool_is_zcpool(rxq->frames.mp)) {
+			ZCRX_LOG(ERR, "port %u: pool %s of rx queue %u is zcpool in the primary process but mempool ops %u is '%s' here: load the same drivers (-d) in the same order as the primary\n",
+				 dev->data->port_id, rxq->frames.mp->name, q,
+				 rxq->frames.mp->ops_index,
+				 rte_mempool_get_ops(rxq->frames.mp->ops_index)->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The primary's port, as zcrx_secondary_ops shows it. */
+static int
+zcrx_probe_secondary(struct rte_vdev_device *vdev)
+{
+	/* Logs when the primary has no such port. */
+	struct rte_eth_dev *dev = rte_eth_dev_attach_secondary(rte_vdev_device_name(vdev));
+	int ret;
+
+	if (dev == NULL)
+		return -ENODEV;
+	ret = secondary_pools_check(dev);
+	if (ret < 0) {
+		rte_eth_dev_release_port(dev);
+		return ret;
+	}
+	dev->dev_ops = &zcrx_secondary_ops;
+	dev->device = &vdev->device;
+	dev->rx_pkt_burst = secondary_burst;
+	dev->tx_pkt_burst = secondary_burst;
+	rte_eth_dev_probing_finish(dev);
+	return 0;
+}
+
 static int
 zcrx_probe(struct rte_vdev_device *vdev)
 {
@@ -540,11 +644,9 @@ zcrx_probe(struct rte_vdev_device *vdev)
 	struct zcrx_dev *zd;
 	int ret;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		ZCRX_LOG(ERR, "%s: secondary processes are not supported\n",
-			 rte_vdev_device_name(vdev));
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return zcrx_probe_secondary(vdev);
+	zcrx_stats_serve_secondaries();
 	libxdp_set_print(libxdp_print);
 	libbpf_set_print(libbpf_print);
 	/* Older kernels charge UMEM and BPF maps to RLIMIT_MEMLOCK. */
@@ -596,4 +698,4 @@ static struct rte_vdev_driver zcrx_vdev = {
 
 RTE_PMD_REGISTER_VDEV(net_zcrx, zcrx_vdev);
 RTE_PMD_REGISTER_PARAM_STRING(net_zcrx,
-	"iface=<string> start_queue=<int> queue_count=<int> rq_entries=<int> busy_budget=<int> force_copy=<0|1> xdp_prog=<path>");
+	"iface=<string> start_queue=<int> queue_count=<int> rq_entries=<int> busy_budget=<int> force_copy=<0|1> zero_copy=<0|1> xdp_prog=<path>");

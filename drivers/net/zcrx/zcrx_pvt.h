@@ -111,6 +111,7 @@ struct zcrx_rxq {
 	bool deferred;            /* Started by rte_eth_dev_rx_queue_start() only. */
 	bool busy_poll;           /* Preferred busy polling is on for the socket. */
 	uint32_t in_kernel;       /* Buffers in the fill ring or being received. */
+	uint64_t *held;           /* Bit per slot of frames.zp: the kernel holds it for us. */
 	int fd;
 	struct zcrx_rxq_stats stats;
 	struct zcrx_rq *rq;       /* Refill ring, when the pool allows one. */
@@ -161,6 +162,7 @@ struct zcrx_qp {
 	struct zcrx_map maps[ZCRX_RING_NB];
 	uint32_t xsk_queue;       /* Netdev queue index. */
 	bool started;             /* Its socket is open. */
+	bool zero_copy;           /* Its socket is bound in zero-copy mode (XDP_OPTIONS). */
 	/* Leaders: the group's transmit queues, by tag, and its completion ring. */
 	uint16_t nb_txq;
 	struct zcrx_txq *txqs[ZCRX_MAX_QUEUES];
@@ -179,6 +181,7 @@ struct zcrx_dev {
 	int busy_budget;
 	uint32_t ptype_mask;      /* Set by rte_eth_dev_set_ptypes(); all by default. */
 	bool force_copy;
+	bool zero_copy;           /* zero_copy devarg: a socket that cannot be zero-copy fails. */
 	char xdp_prog_path[PATH_MAX]; /* xdp_prog devarg ("": the built-in program). */
 	struct zcrx_xdp *xdp;     /* The interface's XDP program, from probe to close. */
 	bool link_lost;           /* The interface went away under the port. */
@@ -246,8 +249,13 @@ zcrx_umem_addr_mbuf(const struct zcrx_umem *u, uint64_t addr)
 }
 
 /* Datapath (zcrx_rx.c, zcrx_tx.c). */
-/* A started or stopped queue of a net_zcrx port, or NULL with rte_errno set. */
+/*
+ * A started or stopped queue of a net_zcrx port, or NULL with rte_errno set
+ * (ENOTSUP in a secondary process: the queues work in the primary only).
+ */
 void *zcrx_queue_lookup(uint16_t port_id, uint16_t queue_id, bool tx);
+/* The port's private data in the primary process, or NULL: not a net_zcrx port there. */
+struct zcrx_dev *zcrx_port(uint16_t port_id);
 uint16_t zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 unsigned int zcrx_fill(struct zcrx_rxq *rxq, unsigned int n);
@@ -273,6 +281,8 @@ int zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats,
 int zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
 #endif
 int zcrx_stats_reset(struct rte_eth_dev *dev);
+/* Primary: answer secondary processes' requests for the sockets' kernel counters. */
+void zcrx_stats_serve_secondaries(void);
 int zcrx_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 			  unsigned int size);
 int zcrx_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n);
@@ -288,6 +298,23 @@ static inline struct rte_mbuf *
 zcrx_addr_mbuf(const struct zcrx_frames *f, uint64_t addr)
 {
 	return zcpool_buf_mbuf(f->zp, addr - f->delta);
+}
+
+/*
+ * Which frames the kernel holds for the queue: a zero-copy driver takes fill
+ * entries ahead of packets, and the buffers in its ring come back only with the
+ * socket (zcrx_qp_close()).
+ */
+static inline void
+zcrx_held_set(struct zcrx_rxq *rxq, uint32_t slot)
+{
+	rxq->held[slot / 64] |= RTE_BIT64(slot % 64);
+}
+
+static inline void
+zcrx_held_clear(struct zcrx_rxq *rxq, uint32_t slot)
+{
+	rxq->held[slot / 64] &= ~RTE_BIT64(slot % 64);
 }
 
 #endif /* ZCRX_PVT_H */

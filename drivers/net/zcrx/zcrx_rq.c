@@ -204,6 +204,7 @@ zcrx_rq_refill(struct zcrx_rxq *rxq, unsigned int n)
 		slot = entry_take(rxq, e, ZCPOOL_BUF_KERNEL);
 		if (unlikely(slot < 0))
 			continue;
+		zcrx_held_set(rxq, slot);
 		*xsk_ring_prod__fill_addr(&rxq->fq, idx + got++) =
 			zc_area_off_bytes(e->off) + rxq->frames.delta;
 	}

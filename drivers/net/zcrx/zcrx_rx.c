@@ -41,8 +41,11 @@ zcrx_fill(struct zcrx_rxq *rxq, unsigned int n)
 		}
 		xsk_ring_prod__reserve(&rxq->fq, b, &idx);
 		for (i = 0; i < b; i++) {
+			uint32_t slot = zcpool_mbuf_slot(zp, bufs[i]);
+
 			if (zp->buf_state != NULL)
-				zcpool_buf_to_kernel(zp, zcpool_mbuf_slot(zp, bufs[i]));
+				zcpool_buf_to_kernel(zp, slot);
+			zcrx_held_set(rxq, slot);
 			*xsk_ring_prod__fill_addr(&rxq->fq, idx + i) =
 				zcrx_mbuf_addr(&rxq->frames, bufs[i]);
 		}
@@ -165,6 +168,7 @@ zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		rte_prefetch0(RTE_PTR_ADD(m->buf_addr, xsk_umem__extract_offset(d->addr)));
 		m->data_len = d->len;
 		m->data_off = xsk_umem__extract_offset(d->addr);
+		zcrx_held_clear(rxq, zcpool_mbuf_slot(rxq->frames.zp, m));
 		pkts[i] = m;
 		bytes += d->len;
 	}
@@ -209,10 +213,11 @@ zcrx_rx_cpl(struct zcrx_rxq *rxq, struct zc_rx_cpl *cpl, uint16_t nb)
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rxq->rx, idx + i);
 		uint64_t off = xsk_umem__extract_addr(d->addr) - rxq->frames.delta;
+		uint32_t slot = zcpool_off_slot(zp, off);
 
+		zcrx_held_clear(rxq, slot);
 		cpl[i].off = zc_area_off_make(area_id, off);
-		cpl[i].token = zp->buf_state != NULL ?
-			zcpool_buf_deliver(zp, zcpool_off_slot(zp, off)) : 0;
+		cpl[i].token = zp->buf_state != NULL ? zcpool_buf_deliver(zp, slot) : 0;
 		cpl[i].len = d->len;
 		cpl[i].data_off = xsk_umem__extract_offset(d->addr);
 		bytes += d->len;

@@ -3,8 +3,12 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
 
 #include "zcrx_pvt.h"
 
@@ -49,17 +53,101 @@ static const struct zcrx_xstat kernel_xstats[] = {
 	{ "tx_ring_empty_descs", offsetof(struct xdp_statistics, tx_ring_empty_descs) },
 };
 
-/* Plus rx_qN_rq_full: posts the application could not make, ring full. */
-#define NB_PER_QUEUE (RTE_DIM(rx_xstats) + 1 + RTE_DIM(tx_xstats) + RTE_DIM(kernel_xstats))
+/*
+ * Plus rx_qN_rq_full (posts the application could not make, ring full) and
+ * xdp_qN_zero_copy (1 while the socket is bound in zero-copy mode, 0 in copy mode or
+ * unbound).
+ */
+#define NB_PER_QUEUE (RTE_DIM(rx_xstats) + 1 + RTE_DIM(tx_xstats) + RTE_DIM(kernel_xstats) + 1)
 
 static void
-kernel_stats(const struct zcrx_qp *qp, struct xdp_statistics *ks)
+xsk_stats_local(const struct zcrx_qp *qp, struct xdp_statistics *ks)
 {
 	socklen_t len = sizeof(*ks);
 
 	memset(ks, 0, sizeof(*ks));
 	if (qp->started)
 		(void)getsockopt(qp->fd, SOL_XDP, XDP_STATISTICS, ks, &len);
+}
+
+/*
+ * The kernel counts per socket, and a socket's fd is the primary process's own: a
+ * secondary (dpdk-proc-info) asks the primary, which reads them as it would for
+ * itself. Exact at the time of asking, and the primary does no work for it until
+ * asked (last values kept in shared memory would need a timer in the primary).
+ */
+#define ZCRX_MP_XSK_STATS "net_zcrx_xsk_stats"
+
+struct zcrx_mp_xsk_stats {
+	uint16_t port_id;
+	uint16_t queue;
+	int32_t ret;              /* Reply: 0 or -errno. */
+	struct xdp_statistics ks; /* Reply. */
+};
+
+/* Messages' param bytes have no alignment: copied in and out. */
+static int
+xsk_stats_serve(const struct rte_mp_msg *req, const void *peer)
+{
+	struct zcrx_mp_xsk_stats m = { .ret = -EINVAL };
+	struct rte_mp_msg msg = { .name = ZCRX_MP_XSK_STATS, .len_param = sizeof(m) };
+	struct zcrx_dev *zd;
+
+	if (req->len_param == sizeof(m)) {
+		memcpy(&m, req->param, sizeof(m));
+		zd = zcrx_port(m.port_id);
+		m.ret = zd == NULL ? -ENODEV : m.queue >= ZCRX_MAX_QUEUES ? -EINVAL : 0;
+		if (m.ret == 0)
+			xsk_stats_local(&zd->qp[m.queue], &m.ks);
+	}
+	memcpy(msg.param, &m, sizeof(m));
+	return rte_mp_reply(&msg, peer);
+}
+
+void
+zcrx_stats_serve_secondaries(void)
+{
+	/* Once per process (EEXIST after); --in-memory has no secondaries (ENOTSUP). */
+	if (rte_mp_action_register(ZCRX_MP_XSK_STATS, xsk_stats_serve) < 0 &&
+	    rte_errno != EEXIST && rte_errno != ENOTSUP)
+		ZCRX_LOG(WARNING, "secondary processes will see no kernel socket counters: %s\n",
+			 rte_strerror(rte_errno));
+}
+
+static void
+xsk_stats_ask(uint16_t port_id, uint16_t q, struct xdp_statistics *ks)
+{
+	struct zcrx_mp_xsk_stats m = { .port_id = port_id, .queue = q };
+	struct rte_mp_msg req = { .name = ZCRX_MP_XSK_STATS, .len_param = sizeof(m) };
+	struct timespec timeout = { .tv_sec = 1 };
+	struct rte_mp_reply reply;
+	int ret = -ETIMEDOUT;
+
+	memset(ks, 0, sizeof(*ks));
+	memcpy(req.param, &m, sizeof(m));
+	if (rte_mp_request_sync(&req, &reply, &timeout) < 0) {
+		ret = -rte_errno;
+	} else if (reply.nb_received == 1 && reply.msgs[0].len_param == sizeof(m)) {
+		memcpy(&m, reply.msgs[0].param, sizeof(m));
+		ret = m.ret;
+		if (ret == 0)
+			*ks = m.ks;
+	}
+	free(reply.msgs);
+	if (ret < 0)
+		ZCRX_LOG(WARNING, "port %u queue %u: no kernel socket counters from the primary process (%s): shown as 0\n",
+			 port_id, q, rte_strerror(-ret));
+}
+
+static void
+kernel_stats(struct rte_eth_dev *dev, uint16_t q, struct xdp_statistics *ks)
+{
+	const struct zcrx_qp *qp = &zcrx_dev(dev)->qp[q];
+
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY || !qp->started)
+		xsk_stats_local(qp, ks);
+	else
+		xsk_stats_ask(dev->data->port_id, q, ks);
 }
 
 static unsigned int
@@ -87,6 +175,7 @@ zcrx_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		for (i = 0; i < RTE_DIM(kernel_xstats); i++)
 			snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "xdp_q%u_%s", q,
 				 kernel_xstats[i].name);
+		snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "xdp_q%u_zero_copy", q);
 	}
 	return n;
 }
@@ -119,11 +208,13 @@ zcrx_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned 
 			xstats[n].id = n;
 			xstats[n].value = field(qp->txq, tx_xstats[i].off);
 		}
-		kernel_stats(qp, &ks);
+		kernel_stats(dev, q, &ks);
 		for (i = 0; i < RTE_DIM(kernel_xstats); i++, n++) {
 			xstats[n].id = n;
 			xstats[n].value = field(&ks, kernel_xstats[i].off);
 		}
+		xstats[n].id = n;
+		xstats[n++].value = qp->started && qp->zero_copy;
 	}
 	return n;
 }
@@ -165,7 +256,7 @@ zcrx_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 				qstats->q_obytes[q] = qp->txq->stats.bytes;
 			}
 		}
-		kernel_stats(qp, &ks);
+		kernel_stats(dev, q, &ks);
 		stats->imissed += ks.rx_dropped + ks.rx_ring_full;
 	}
 	stats->rx_nombuf = dev->data->rx_mbuf_alloc_failed;

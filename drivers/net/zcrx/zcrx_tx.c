@@ -65,28 +65,38 @@ tx_pool(struct zcrx_txq *txq, const struct rte_mbuf *m)
 	return tx_pool_lookup(txq, m->pool);
 }
 
-/* A sent frame the application does not get back: its buffer goes to the pool. */
+/*
+ * A sent frame the application does not get back, before its free: a reference
+ * the application kept makes the buffer the application's again.
+ */
 static inline void
-tx_free(struct rte_mbuf *m)
+tx_unsend(struct rte_mbuf *m)
 {
 	const struct zcpool *zp = zcpool_of(m->pool);
 
-	/* A reference the application kept makes it the application's again. */
 	if (zp->buf_state != NULL)
 		zcpool_buf_sent(zp, zcpool_mbuf_slot(zp, m), rte_mbuf_refcnt_read(m) > 1 ?
 				ZCPOOL_BUF_USER : ZCPOOL_BUF_FREE);
+}
+
+static void
+tx_free(struct rte_mbuf *m)
+{
+	tx_unsend(m);
 	rte_pktmbuf_free(m);
 }
 
 /*
- * Completed frames of txq go back to their pool, or, when the application asked
- * for them (zc_tx_done_set()), to its callback in one batch, owned by it again.
+ * Completed frames of txq go back to their pool in one bulk free, or, when the
+ * application asked for them (zc_tx_done_set()), to its callback in one batch,
+ * owned by it again. n is at most ZCRX_BURST.
  */
 static void
 tx_done(struct zcrx_txq *txq, struct rte_mbuf **done, uint32_t n, zc_tx_done_t cb)
 {
 	const struct zcrx_rxq *rxq = txq->qp->leader->rxq;
-	uint32_t i, k = 0;
+	struct rte_mbuf *gone[ZCRX_BURST];
+	uint32_t i, k = 0, nb_gone = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = done[i];
@@ -94,7 +104,8 @@ tx_done(struct zcrx_txq *txq, struct rte_mbuf **done, uint32_t n, zc_tx_done_t c
 
 		/* Frames of a copying queue's private pool were never the application's. */
 		if (cb == NULL || (rxq->copy && m->pool == rxq->frames.mp)) {
-			tx_free(m);
+			tx_unsend(m);
+			gone[nb_gone++] = m;
 			continue;
 		}
 		if (zp->buf_state != NULL)
@@ -103,6 +114,8 @@ tx_done(struct zcrx_txq *txq, struct rte_mbuf **done, uint32_t n, zc_tx_done_t c
 	}
 	txq->outstanding -= n;
 	txq->stats.handed_back += k;
+	if (nb_gone != 0)
+		rte_pktmbuf_free_bulk(gone, nb_gone);
 	if (k != 0)
 		cb(done, k, txq->done_arg);
 }

@@ -31,6 +31,11 @@
 #define ZCRX_UMEM_RING 4096
 #define ZCRX_BIND_TRIES 50
 #define ZCRX_BIND_RETRY_US (20 * 1000)
+/*
+ * The kernel detaches a closed socket's buffer pool from the driver in a work
+ * item; until then a zero-copy driver may still write into the buffers of its ring.
+ */
+#define ZCRX_ZC_RELEASE_US (100 * 1000)
 
 /*
  * UMEMs by area: every socket over an area shares its UMEM (XDP_SHARED_UMEM).
@@ -329,8 +334,8 @@ sock_close(struct zcrx_qp *qp)
 }
 
 /*
- * Bind the socket to its netdev queue. The socket that registered the UMEM sets
- * the mode; any other shares the UMEM (XDP_SHARED_UMEM) through the bound socket
+ * Bind the socket to its netdev queue in mode (XDP_COPY, XDP_ZEROCOPY or 0: the
+ * kernel's choice). The socket that registered the UMEM sets the mode; any other shares the UMEM (XDP_SHARED_UMEM) through the bound socket
  * via: a member through its leader, on the same netdev queue, whose pool (fill
  * and completion rings) the kernel then shares; a leader through any socket of
  * the UMEM. One whose interface is gone is unbound (EBADF): the next is tried,
@@ -339,7 +344,7 @@ sock_close(struct zcrx_qp *qp)
  * binding again may see EBUSY for a moment.
  */
 static int
-sock_bind(struct zcrx_dev *zd, struct zcrx_qp *qp, struct zcrx_qp *via)
+sock_bind(struct zcrx_dev *zd, struct zcrx_qp *qp, struct zcrx_qp *via, uint16_t mode)
 {
 	struct sockaddr_xdp sxdp = {
 		.sxdp_family = AF_XDP,
@@ -349,8 +354,8 @@ sock_bind(struct zcrx_dev *zd, struct zcrx_qp *qp, struct zcrx_qp *via)
 	int tries = 0, ret;
 
 	for (;;) {
-		sxdp.sxdp_flags = via != NULL ? XDP_SHARED_UMEM :
-			XDP_USE_NEED_WAKEUP | (zd->force_copy ? XDP_COPY : 0);
+		/* XDP_ZEROCOPY makes the kernel fail rather than fall back to copying. */
+		sxdp.sxdp_flags = via != NULL ? XDP_SHARED_UMEM : XDP_USE_NEED_WAKEUP | mode;
 		sxdp.sxdp_shared_umem_fd = via != NULL ? via->fd : 0;
 		if (bind(qp->fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) == 0)
 			return 0;
@@ -367,13 +372,24 @@ sock_bind(struct zcrx_dev *zd, struct zcrx_qp *qp, struct zcrx_qp *via)
 	}
 }
 
+/* Whether the bound socket fd is in zero-copy mode (the kernel may have fallen back). */
+static bool
+sock_zero_copy(int fd)
+{
+	struct xdp_options opts = { 0 };
+	socklen_t len = sizeof(opts);
+
+	return getsockopt(fd, SOL_XDP, XDP_OPTIONS, &opts, &len) == 0 &&
+	       (opts.flags & XDP_OPTIONS_ZEROCOPY) != 0;
+}
+
 /*
  * Create qp's socket with its rings (a leader's include its netdev queue's fill
- * and completion rings) over its UMEM, and bind it. Called with umems_lock held
- * (sleeping under it is fine: only control paths take it).
+ * and completion rings) over its UMEM, and bind it in mode (see sock_bind()).
+ * Called with umems_lock held (sleeping under it is fine: only control paths take it).
  */
 static int
-sock_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
+sock_open(struct zcrx_dev *zd, struct zcrx_qp *qp, uint16_t mode)
 {
 	struct zcrx_rxq *rxq = qp->rxq;
 	struct zcrx_txq *txq = qp->txq;
@@ -416,9 +432,15 @@ sock_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 		RING_INIT(&txq->tx, map, &off.tx, txq->nb_desc, true);
 		txq->fd = qp->fd;
 	}
-	ret = sock_bind(zd, qp, via);
+	ret = sock_bind(zd, qp, via, mode);
 	if (ret < 0)
 		goto err_close;
+	/* A socket sharing a UMEM takes the mode of the UMEM's first socket. */
+	qp->zero_copy = sock_zero_copy(qp->fd);
+	if (qp->zero_copy ? mode == XDP_COPY : mode == XDP_ZEROCOPY) {
+		ret = -EOPNOTSUPP;
+		goto err_close;
+	}
 	TAILQ_INSERT_TAIL(&qp->umem->socks, qp, umem_next);
 	return 0;
 err_errno:
@@ -429,6 +451,25 @@ err_close:
 }
 
 /*
+ * Whether a frame of the pool crosses a page of the UMEM. A zero-copy driver
+ * refuses such a fill entry unless the two pages are DMA-contiguous (behind an
+ * IOMMU each pinned page is mapped on its own), and the buffer never comes back.
+ * Page offsets repeat after at most a page's worth of buffers.
+ */
+static bool
+frames_cross_pages(const struct zcrx_frames *f, uint32_t frame)
+{
+	const struct zcpool *zp = f->zp;
+	uint64_t pg = sysconf(_SC_PAGESIZE), a = f->delta + zp->base_off;
+	uint32_t i, n = RTE_MIN(zp->nb_slots, (uint32_t)pg);
+
+	for (i = 0; i < n; i++, a += zp->stride)
+		if ((a & (pg - 1)) + frame > pg)
+			return true;
+	return false;
+}
+
+/*
  * Open qp's socket, over the UMEM of its pool's area for a leader, of its
  * leader's for a member. Called with umems_lock held.
  */
@@ -436,6 +477,7 @@ static int
 qp_sock_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 {
 	struct zcrx_frames *f = qp->rxq != NULL ? &qp->rxq->frames : NULL;
+	uint16_t mode = zd->force_copy ? XDP_COPY : zd->zero_copy ? XDP_ZEROCOPY : 0;
 	int ret;
 
 	if (f != NULL) {
@@ -449,18 +491,35 @@ qp_sock_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 			goto err_put;
 		}
 		f->delta = qp->umem->delta;
+		if (mode != XDP_COPY && frames_cross_pages(f, qp->umem->frame_size)) {
+			rte_log(zd->zero_copy ? RTE_LOG_ERR : RTE_LOG_NOTICE, zcrx_logtype,
+				"net_zcrx: %s queue %u: pool %s's %u-byte frames, every %u bytes, cross pages, which zero-copy drivers refuse unless the pages are DMA-contiguous (not behind an IOMMU); %s. A data room that divides the page (2048 bytes, testpmd --mbuf-size=2048) can be received without a copy\n",
+				zd->if_name, qp->xsk_queue, f->mp->name, qp->umem->frame_size,
+				f->zp->stride, zd->zero_copy ? "zero_copy=1 cannot be met" :
+				"binding in copy mode");
+			if (zd->zero_copy) {
+				ret = -EINVAL;
+				goto err_put;
+			}
+			mode = XDP_COPY;
+		}
 	} else {
 		qp->umem = qp->leader->umem;
 		qp->umem->refcnt++;
+		mode = 0; /* Shares its leader's socket, and so its mode. */
 	}
-	ret = sock_open(zd, qp);
+	ret = sock_open(zd, qp, mode);
 	if (ret < 0) {
 		ZCRX_LOG(ERR, "%s queue %u: cannot create the AF_XDP socket: %s%s\n",
 			 zd->if_name, qp->xsk_queue, strerror(-ret),
 			 ret == -EBUSY ? " (another program or socket holds the queue)" :
-			 ret == -EPERM ? " (needs root, or CAP_NET_RAW and CAP_BPF)" : "");
+			 ret == -EPERM ? " (needs root, or CAP_NET_RAW and CAP_BPF)" :
+			 zd->zero_copy ? " (zero_copy=1, and the kernel cannot bind this queue in zero-copy mode: the NIC driver needs AF_XDP zero-copy support, virtio-net needs iommu_platform=on, and a UMEM shared with a copy-mode socket stays in copy mode)" :
+			 ret == -EOPNOTSUPP ? " (the area's UMEM is in zero-copy mode from another socket, and this queue needs copy mode: give its pool an area of its own)" : "");
 		goto err_put;
 	}
+	ZCRX_LOG(INFO, "%s queue %u: AF_XDP socket bound in %s mode\n", zd->if_name,
+		 qp->xsk_queue, qp->zero_copy ? "zero-copy" : "copy");
 	qp->started = true;
 	return 0;
 err_put:
@@ -503,6 +562,11 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 
 	qp->leader = qp;
 	qp->nb_txq = 0;
+	rxq->held = rte_zmalloc_socket("zcrx_held",
+				       RTE_ALIGN_CEIL(rxq->frames.zp->nb_slots, 64) / 8, 0,
+				       data->numa_node);
+	if (rxq->held == NULL)
+		return -ENOMEM;
 	pthread_mutex_lock(&umems_lock);
 	ret = qp_sock_open(zd, qp);
 	if (ret < 0)
@@ -535,6 +599,9 @@ zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 	}
 	rxq->busy_poll = zd->busy_budget > 0 && set_busy_poll(zd, rxq->fd);
 	filled = zcrx_fill(rxq, rxq->nb_desc);
+	/* A zero-copy driver looks at the fill ring when woken: before the first poll too. */
+	if (xsk_ring_prod__needs_wakeup(&rxq->fq))
+		(void)recvfrom(rxq->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 	if (filled == 0)
 		ZCRX_LOG(WARNING, "%s queue %u: pool %s had no buffer for the fill ring\n",
 			 zd->if_name, qp->xsk_queue, rxq->frames.mp->name);
@@ -545,19 +612,45 @@ err_close:
 	group_close(qp);
 err_unlock:
 	pthread_mutex_unlock(&umems_lock);
+	rte_free(rxq->held);
+	rxq->held = NULL;
 	return ret;
 }
 
 /* A frame the kernel held goes back to its pool. */
 static void
+release_slot(struct zcrx_rxq *rxq, uint32_t slot)
+{
+	const struct zcpool *zp = rxq->frames.zp;
+
+	if (zp->buf_state != NULL)
+		zcpool_buf_reclaim(zp, slot);
+	zcrx_held_clear(rxq, slot);
+	rte_mbuf_raw_free(zcpool_buf_mbuf(zp, zp->base_off + (uint64_t)slot * zp->stride));
+	rxq->in_kernel--;
+}
+
+static void
 release_frame(struct zcrx_rxq *rxq, uint64_t addr)
 {
-	struct rte_mbuf *m = zcrx_addr_mbuf(&rxq->frames, addr);
+	release_slot(rxq, zcpool_off_slot(rxq->frames.zp, addr - rxq->frames.delta));
+}
 
-	if (rxq->frames.zp->buf_state != NULL)
-		zcpool_buf_reclaim(rxq->frames.zp, zcpool_mbuf_slot(rxq->frames.zp, m));
-	rte_mbuf_raw_free(m);
-	rxq->in_kernel--;
+/*
+ * Once the socket is closed, what the kernel still held for it is ours again: in
+ * zero-copy mode the buffers of the driver's ring, after the kernel's work item.
+ */
+static void
+release_held(struct zcrx_qp *qp)
+{
+	struct zcrx_rxq *rxq = qp->rxq;
+	uint32_t w, words = RTE_ALIGN_CEIL(rxq->frames.zp->nb_slots, 64) / 64;
+
+	if (qp->zero_copy)
+		rte_delay_us_sleep(ZCRX_ZC_RELEASE_US);
+	for (w = 0; w < words; w++)
+		while (rxq->held[w] != 0)
+			release_slot(rxq, w * 64 + __builtin_ctzll(rxq->held[w]));
 }
 
 /*
@@ -637,8 +730,11 @@ zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp)
 	pthread_mutex_lock(&umems_lock);
 	group_close(qp);
 	pthread_mutex_unlock(&umems_lock);
-	if (qp->rxq->in_kernel != 0)
-		ZCRX_LOG(WARNING, "%s queue %u: %u buffers taken by the kernel during the stop are lost\n",
+	if (qp->rxq->in_kernel != 0) {
+		ZCRX_LOG(DEBUG, "%s queue %u: %u buffers the kernel held come back with the socket\n",
 			 zd->if_name, qp->xsk_queue, qp->rxq->in_kernel);
-	qp->rxq->in_kernel = 0;
+		release_held(qp);
+	}
+	rte_free(qp->rxq->held);
+	qp->rxq->held = NULL;
 }
