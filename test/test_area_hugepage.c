@@ -27,22 +27,6 @@
 
 #define MB (UINT64_C(1) << 20)
 
-static void
-count_mz(const struct rte_memzone *mz, void *arg)
-{
-	RTE_SET_USED(mz);
-	(*(unsigned int *)arg)++;
-}
-
-static unsigned int
-nb_memzones(void)
-{
-	unsigned int n = 0;
-
-	rte_memzone_walk(count_mz, &n);
-	return n;
-}
-
 static size_t
 expected_page_sz(void)
 {
@@ -76,14 +60,14 @@ static int
 test_create_info_lookup(void)
 {
 	const size_t req = 3 * MB + 5;
-	unsigned int mz_before = nb_memzones();
+	unsigned int mz_before = zc_test_nb_memzones();
 	struct zc_area_info info;
 	struct zc_area *a, *b;
 	size_t pg;
 
 	a = zc_area_create_hugepage("hp_info", req, (int)rte_socket_id());
 	ZC_ASSERT(a != NULL, "create: %s", rte_strerror(rte_errno));
-	ZC_ASSERT(nb_memzones() == mz_before + 1, "memzones %u -> %u", mz_before, nb_memzones());
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before + 1, "memzones %u -> %u", mz_before, zc_test_nb_memzones());
 	ZC_ASSERT(zc_area_info_get(a, &info) == 0, "info_get");
 	ZC_ASSERT(strcmp(info.name, "hp_info") == 0, "name %s", info.name);
 	ZC_ASSERT(info.provider != NULL && strcmp(info.provider, "hugepage") == 0,
@@ -137,8 +121,8 @@ test_create_info_lookup(void)
 	zc_area_put(a);
 	ZC_ASSERT(area_with_id(info.id) == NULL, "released area still found by id");
 	ZC_ASSERT(area_named("hp_info") == NULL, "released area still found by name");
-	ZC_ASSERT(nb_memzones() == mz_before, "memzone not freed: %u -> %u", mz_before,
-		  nb_memzones());
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before, "memzone not freed: %u -> %u", mz_before,
+		  zc_test_nb_memzones());
 	zc_area_put(NULL); /* accepted and ignored */
 	return 0;
 }
@@ -200,7 +184,7 @@ test_iova(void)
 static int
 test_refcount(void)
 {
-	unsigned int mz_before = nb_memzones();
+	unsigned int mz_before = zc_test_nb_memzones();
 	struct zc_area_info info;
 	struct zc_area *a = zc_area_create_hugepage("hp_ref", 64 * 1024, SOCKET_ID_ANY), *b;
 	uint16_t id;
@@ -214,17 +198,17 @@ test_refcount(void)
 	zc_area_put(a);
 	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.refcnt == 1, "refcnt %u", info.refcnt);
 	ZC_ASSERT(area_with_id(id) == a, "alive with one reference");
-	ZC_ASSERT(nb_memzones() == mz_before + 1, "memory held");
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before + 1, "memory held");
 	/* A lookup's reference holds the area like any other, and can be the last. */
 	b = zc_area_get_by_name("hp_ref");
 	ZC_ASSERT(b == a, "lookup: %p", (void *)b);
 	zc_area_put(a);
-	ZC_ASSERT(area_with_id(id) == b && nb_memzones() == mz_before + 1,
+	ZC_ASSERT(area_with_id(id) == b && zc_test_nb_memzones() == mz_before + 1,
 		  "released under a lookup's reference");
 	zc_area_put(b);
 	ZC_ASSERT(area_with_id(id) == NULL, "last put releases");
 	ZC_ASSERT(area_named("hp_ref") == NULL, "last put unpublishes the name");
-	ZC_ASSERT(nb_memzones() == mz_before, "last put frees the memory");
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before, "last put frees the memory");
 	/* The name is free again. */
 	a = zc_area_create_hugepage("hp_ref", 64 * 1024, SOCKET_ID_ANY);
 	ZC_ASSERT(a != NULL, "re-create after release: %s", rte_strerror(rte_errno));
@@ -280,7 +264,7 @@ static int
 test_bad_names(void)
 {
 	char name[ZC_AREA_NAMESIZE + 8];
-	unsigned int mz_before = nb_memzones(), areas_before = nb_areas();
+	unsigned int mz_before = zc_test_nb_memzones(), areas_before = nb_areas();
 
 	rte_errno = 0;
 	ZC_ASSERT(zc_area_create_hugepage(NULL, 4096, SOCKET_ID_ANY) == NULL &&
@@ -293,8 +277,8 @@ test_bad_names(void)
 	rte_errno = 0;
 	ZC_ASSERT(zc_area_create_hugepage("", 4096, SOCKET_ID_ANY) == NULL && rte_errno == EINVAL,
 		  "empty name: errno %d (%s)", rte_errno, rte_strerror(rte_errno));
-	ZC_ASSERT(nb_memzones() == mz_before, "failed creations leaked memzones: %u -> %u",
-		  mz_before, nb_memzones());
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before, "failed creations leaked memzones: %u -> %u",
+		  mz_before, zc_test_nb_memzones());
 	ZC_ASSERT(nb_areas() == areas_before, "failed creations leaked areas");
 	return 0;
 }
@@ -303,7 +287,7 @@ static int
 test_bad_lengths(void)
 {
 	static const size_t absurd[] = { SIZE_MAX, SIZE_MAX - 100, SIZE_MAX - (1 << 20) };
-	unsigned int mz_before = nb_memzones(), areas_before = nb_areas(), i;
+	unsigned int mz_before = zc_test_nb_memzones(), areas_before = nb_areas(), i;
 	struct zc_area *a;
 
 	rte_errno = 0;
@@ -327,8 +311,8 @@ test_bad_lengths(void)
 			  "length %#zx accepted (area of %zu bytes), errno %d", absurd[i], info.len,
 			  rte_errno);
 	}
-	ZC_ASSERT(nb_memzones() == mz_before, "failed creations leaked memzones: %u -> %u",
-		  mz_before, nb_memzones());
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before, "failed creations leaked memzones: %u -> %u",
+		  mz_before, zc_test_nb_memzones());
 	ZC_ASSERT(nb_areas() == areas_before, "failed creations leaked areas");
 	return 0;
 }
@@ -336,7 +320,7 @@ test_bad_lengths(void)
 static int
 test_duplicate_name(void)
 {
-	unsigned int mz_before = nb_memzones(), areas_before = nb_areas();
+	unsigned int mz_before = zc_test_nb_memzones(), areas_before = nb_areas();
 	struct zc_area *a, *b;
 
 	a = zc_area_create_hugepage("hp_dup", 4096, SOCKET_ID_ANY);
@@ -346,10 +330,10 @@ test_duplicate_name(void)
 	ZC_ASSERT(b == NULL && rte_errno == EEXIST, "duplicate name: %p errno %d", (void *)b,
 		  rte_errno);
 	ZC_ASSERT(area_named("hp_dup") == a, "the first area keeps the name");
-	ZC_ASSERT(nb_memzones() == mz_before + 1, "memzones %u -> %u", mz_before, nb_memzones());
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before + 1, "memzones %u -> %u", mz_before, zc_test_nb_memzones());
 	zc_area_put(a);
-	ZC_ASSERT(nb_memzones() == mz_before, "failed creations leaked memzones: %u -> %u",
-		  mz_before, nb_memzones());
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before, "failed creations leaked memzones: %u -> %u",
+		  mz_before, zc_test_nb_memzones());
 	ZC_ASSERT(nb_areas() == areas_before, "failed creations leaked areas");
 	return 0;
 }
@@ -480,7 +464,7 @@ test_carve(void)
 static int
 test_carve_holds_reference(void)
 {
-	unsigned int mz_before = nb_memzones();
+	unsigned int mz_before = zc_test_nb_memzones();
 	struct zc_area_info info;
 	struct zc_area *a = zc_area_create_hugepage("hp_cref", 1 * MB, SOCKET_ID_ANY);
 	uint64_t off1, off2;
@@ -496,12 +480,12 @@ test_carve_holds_reference(void)
 	ZC_ASSERT(zc_area_info_get(a, &info) == 0 && info.refcnt == 2, "refcnt %u", info.refcnt);
 	p = (char *)zc_area_addr(a) + off1;
 	memset(p, 0x5a, 4096); /* memory still valid */
-	ZC_ASSERT(nb_memzones() == mz_before + 1, "memory kept");
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before + 1, "memory kept");
 	ZC_ASSERT(zc_area_uncarve(a, off1) == 0, "uncarve 1");
 	ZC_ASSERT(area_with_id(id) == a, "one span left keeps the area");
 	ZC_ASSERT(zc_area_uncarve(a, off2) == 0, "uncarve 2");
 	ZC_ASSERT(area_with_id(id) == NULL, "last uncarve releases the area");
-	ZC_ASSERT(nb_memzones() == mz_before, "memory freed at the last uncarve");
+	ZC_ASSERT(zc_test_nb_memzones() == mz_before, "memory freed at the last uncarve");
 	return 0;
 }
 
@@ -553,12 +537,12 @@ test_area_limit(void)
 		}
 	}
 	ZC_ASSERT(nb_areas() == ZC_AREA_MAX, "%u areas exist", nb_areas());
-	mz = nb_memzones();
+	mz = zc_test_nb_memzones();
 	rte_errno = 0;
 	extra = zc_area_create_hugepage("hp_lim_extra", 4096, SOCKET_ID_ANY);
 	ZC_ASSERT(extra == NULL && rte_errno == ENOSPC, "area %d: %p errno %d", ZC_AREA_MAX + 1,
 		  (void *)extra, rte_errno);
-	ZC_ASSERT(nb_memzones() == mz, "the refused area kept its memory");
+	ZC_ASSERT(zc_test_nb_memzones() == mz, "the refused area kept its memory");
 	for (i = 0; i < n; i++)
 		ZC_ASSERT(zc_area_id(a[i]) >= 1 && zc_area_id(a[i]) <= ZC_AREA_MAX, "id %u",
 			  zc_area_id(a[i]));
@@ -684,7 +668,7 @@ concurrent_worker(void *arg)
 static int
 test_concurrent(void)
 {
-	unsigned int before = nb_areas(), mz = nb_memzones();
+	unsigned int before = nb_areas(), mz = zc_test_nb_memzones();
 	struct zc_area_info info;
 
 	ZC_ASSERT(rte_lcore_count() >= 2, "need two lcores");
@@ -698,7 +682,7 @@ test_concurrent(void)
 		  info.carved == 0, "shared area: refcnt %u carved %zu", info.refcnt, info.carved);
 	zc_area_put(shared_area);
 	ZC_ASSERT(nb_areas() == before, "%u areas, %u before", nb_areas(), before);
-	ZC_ASSERT(nb_memzones() == mz, "%u memzones, %u before", nb_memzones(), mz);
+	ZC_ASSERT(zc_test_nb_memzones() == mz, "%u memzones, %u before", zc_test_nb_memzones(), mz);
 	return 0;
 }
 

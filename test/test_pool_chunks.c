@@ -134,22 +134,6 @@ heap_size(void)
 	return total;
 }
 
-static void
-count_mz(const struct rte_memzone *mz, void *arg)
-{
-	RTE_SET_USED(mz);
-	(*(unsigned int *)arg)++;
-}
-
-static unsigned int
-nb_memzones(void)
-{
-	unsigned int n = 0;
-
-	rte_memzone_walk(count_mz, &n);
-	return n;
-}
-
 /* --- The log, to catch "Memzone is not allocated" (a second free). --- */
 
 static FILE *log_f;
@@ -575,7 +559,7 @@ assembled(bool virt)
 	static uint16_t ids[MAX_FRAG];
 	const unsigned int nb = RTE_DIM(objs) - 1;
 	struct rte_mempool *mp;
-	unsigned int n = 0, k, taken, nb_ids = 0, mz0 = nb_memzones();
+	unsigned int n = 0, k, taken, nb_ids = 0, mz0 = zc_test_nb_memzones();
 	int rc = -1;
 
 	for (k = 0; k < nb; k++)
@@ -599,7 +583,7 @@ free_pool:
 	if (free_chunks_pool(mp, recs, nb + (objs[nb] != 0)) < 0)
 		rc = -1;
 	ZC_ASSERT(areas_gone(ids, nb_ids), "an area of the freed pool is still there");
-	ZC_ASSERT(nb_memzones() == mz0, "%u memzones, %u before", nb_memzones(), mz0);
+	ZC_ASSERT(zc_test_nb_memzones() == mz0, "%u memzones, %u before", zc_test_nb_memzones(), mz0);
 	return rc;
 }
 
@@ -617,7 +601,7 @@ test_assembled_too_many(void)
 	static unsigned int objs[SEGS_MAX + 4];
 	static struct mz_rec recs[RTE_DIM(objs)];
 	struct rte_mempool *mp;
-	unsigned int k, taken, mz0 = nb_memzones(), areas0 = nb_areas();
+	unsigned int k, taken, mz0 = zc_test_nb_memzones(), areas0 = nb_areas();
 	int rc = -1;
 
 	for (k = 0; k < RTE_DIM(objs); k++)
@@ -632,7 +616,7 @@ free_pool:
 	if (free_chunks_pool(mp, recs, RTE_DIM(objs)) < 0)
 		rc = -1;
 	ZC_ASSERT(nb_areas() == areas0, "%u areas left, %u before", nb_areas(), areas0);
-	ZC_ASSERT(nb_memzones() == mz0, "%u memzones, %u before", nb_memzones(), mz0);
+	ZC_ASSERT(zc_test_nb_memzones() == mz0, "%u memzones, %u before", zc_test_nb_memzones(), mz0);
 	return rc;
 }
 
@@ -650,7 +634,7 @@ default_populate(unsigned int n, size_t hole_len)
 	static struct chunks c;
 	struct rte_mempool *mp = NULL;
 	struct rte_mbuf *held;
-	unsigned int mz0 = nb_memzones(), nb_ids = 0, ring_chunks;
+	unsigned int mz0 = zc_test_nb_memzones(), nb_ids = 0, ring_chunks;
 	int rc = -1, i;
 
 	if (frag_heap(&frag, 1u << 20, 0, hole_len, MAX_FRAG) < 0) {
@@ -697,7 +681,7 @@ free_pool:
 	rte_mempool_free(mp);
 undo:
 	frag_undo(&frag);
-	ZC_ASSERT(nb_memzones() == mz0, "%u memzones, %u before", nb_memzones(), mz0);
+	ZC_ASSERT(zc_test_nb_memzones() == mz0, "%u memzones, %u before", zc_test_nb_memzones(), mz0);
 	return rc;
 }
 
@@ -717,7 +701,7 @@ test_default_populate(void)
 static int
 test_default_populate_refused(void)
 {
-	unsigned int mz0 = nb_memzones(), areas0 = nb_areas();
+	unsigned int mz0 = zc_test_nb_memzones(), areas0 = nb_areas();
 	struct rte_mempool *mp;
 	int err, rc = -1;
 
@@ -751,7 +735,7 @@ test_default_populate_refused(void)
 undo:
 	frag_undo(&frag);
 	ZC_ASSERT(nb_areas() == areas0, "%u areas left, %u before", nb_areas(), areas0);
-	ZC_ASSERT(nb_memzones() == mz0, "%u memzones, %u before", nb_memzones(), mz0);
+	ZC_ASSERT(zc_test_nb_memzones() == mz0, "%u memzones, %u before", zc_test_nb_memzones(), mz0);
 	return rc;
 }
 

@@ -26,6 +26,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_memzone.h>
 #include <rte_errno.h>
 
 #define ZC_TEST_SKIP 77
@@ -86,6 +87,23 @@ zc_test_free_hugepages(void)
 		if (sscanf(line, "HugePages_Free: %lu", &n) == 1)
 			break;
 	fclose(f);
+	return n;
+}
+
+static inline void
+zc_test_count_mz(const struct rte_memzone *mz, void *arg)
+{
+	RTE_SET_USED(mz);
+	(*(unsigned int *)arg)++;
+}
+
+/* Memzones in the process, to see what a case reserved and gave back. */
+static inline unsigned int
+zc_test_nb_memzones(void)
+{
+	unsigned int n = 0;
+
+	rte_memzone_walk(zc_test_count_mz, &n);
 	return n;
 }
 
