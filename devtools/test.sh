@@ -4,7 +4,7 @@
 # Run every test on a fresh machine, as root: provisions (devtools/setup.sh),
 # builds the release and the sanitizer (ASan + UBSan) flavours, runs the unit
 # tests and DPDK's own autotests over zcpool in both, then the emulated machine's
-# cases over the release build (devtools/vm-test.sh), and prints one closing line
+# cases (devtools/vm-test.sh) over both, and prints one closing line
 #   N passed, N failed, N skipped
 # Exit code: 0 when nothing failed.
 set -uo pipefail
@@ -62,26 +62,37 @@ run_flavour() {
 	tally "$dir"
 }
 
-run_flavour release "$top/build"
 # Sanitizers watch our code; DPDK's own libraries are not instrumented, and its
 # hugepage mappings need ASan to leave the address space layout alone.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	run_flavour asan "$top/build-asan" --suite unit --suite lifecycle
+sanitized() {
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$@"
+}
 
-# The emulated machine (devtools/vm-test.sh): real dmabuf exporters, AF_XDP
-# zero-copy and VFIO behind an IOMMU, in a QEMU guest over the release build. Its
-# lines go to stderr, prefixed, so that only ours closes the output.
+# The emulated machine (devtools/vm-test.sh BUILD_DIR [GROUP...]) adds its counts.
+# Its lines go to stderr, prefixed, so that only ours closes the output.
+run_vm() {
+	local out
+	out=$("$top/devtools/vm-test.sh" "$@") || true
+	sed 's/^/vm: /' <<<"$out" >&2
+	if [[ $(tail -n 1 <<<"$out") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+		passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
+		skipped=$((skipped + BASH_REMATCH[3]))
+	else
+		echo "test: the emulated-machine suite ended without its closing line" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+run_flavour release "$top/build"
+sanitized run_flavour asan "$top/build-asan" --suite unit --suite lifecycle
+
+# Real dmabuf exporters, AF_XDP zero-copy and VFIO behind an IOMMU, in a QEMU
+# guest: every group over the release build; the groups whose code is all ours
+# (dmabuf, zero-copy AF_XDP and zcfwd) over the sanitizer build too.
 echo "test: running the emulated-machine suite" >&2
-vm_out=$("$top/devtools/vm-test.sh" "$top/build") || true
-sed 's/^/vm: /' <<<"$vm_out" >&2
-if [[ $(tail -n 1 <<<"$vm_out") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
-	passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
-	skipped=$((skipped + BASH_REMATCH[3]))
-else
-	echo "test: the emulated-machine suite ended without its closing line" >&2
-	failed=$((failed + 1))
-fi
+run_vm "$top/build"
+[ -x "$top/build-asan/test/vm/test_xsk_zc" ] && ZC_VM_TAG=asan- sanitized run_vm "$top/build-asan" dmabuf xsk
 
 rm -rf /var/run/dpdk/zct* /var/run/dpdk/zcat* 2>/dev/null
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -7,7 +7,9 @@
 #   devtools/vm-test.sh [BUILD_DIR [GROUP...]]
 # BUILD_DIR defaults to build-vm/ (built when missing); GROUPs to every group of
 # test/vm/guest.sh. One boot per group. Prints a line per case (PASS name,
-# FAIL name: why, SKIP name: reason) and closes with
+# FAIL name: why, SKIP name: reason; names are GROUP/CASE, prefixed with $ZC_VM_TAG
+# when set, e.g. asan- for a sanitizer build, whose ASAN_OPTIONS and UBSAN_OPTIONS
+# reach the guest) and closes with
 #   N passed, N failed, N skipped
 # Exit code: 0 when nothing failed. A host that cannot run the guest (no QEMU and
 # no way to install it, no Debian mirror) skips every case with the reason.
@@ -19,13 +21,14 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/build-vm}
+build=$(realpath -m "${1:-$top/build-vm}") # the guest runs from elsewhere
 shift $(($# > 0 ? 1 : 0))
 guest=$top/test/vm/guest.sh
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || mapfile -t groups < <(bash "$guest" --groups)
 
 ZC_VM_CACHE=${ZC_VM_CACHE:-/var/cache/zcrx/vm}
+tag=${ZC_VM_TAG:-}
 # A group that runs longer than this is killed (the guest hangs, or TCG crawls).
 ZC_VM_TIMEOUT=${ZC_VM_TIMEOUT:-300}
 KSUITE=trixie-backports
@@ -45,7 +48,7 @@ skip_all() {
 	local g c lines=""
 	for g in "${groups[@]}"; do
 		for c in $(bash "$guest" --cases "$g"); do
-			lines+="SKIP $g/$c: $1"$'\n'
+			lines+="SKIP $tag$g/$c: $1"$'\n'
 		done
 	done
 	printf '%s' "$lines"
@@ -186,7 +189,7 @@ boot_group() {
 	if [ ! -f "$res/done" ]; then
 		# Cases that reported stand; the rest of the group is one failure.
 		cat "$res/results" 2>/dev/null || true
-		echo "FAIL $group: the guest stopped before the group ended ($([ $rc -eq 124 ] &&
+		echo "FAIL $tag$group: the guest stopped before the group ended ($([ $rc -eq 124 ] &&
 			echo "killed after ${ZC_VM_TIMEOUT} s" || echo "qemu exit $rc"); see $res/console.log)"
 	else
 		cat "$res/results"
@@ -196,8 +199,10 @@ boot_group() {
 # One boot of the guest for group, its shares in res.
 boot() {
 	local group=$1 res=$2
-	printf 'ZC_VM_GROUP=%s\nZC_VM_TOP=%s\nZC_VM_BUILD=%s\nZC_VM_KERNEL=%s\n' \
-		"$group" "$top" "$build" "$kver" >"$res/vm.env"
+	printf 'ZC_VM_GROUP=%s\nZC_VM_TOP=%s\nZC_VM_BUILD=%s\nZC_VM_KERNEL=%s\nZC_VM_TAG=%s\n' \
+		"$group" "$top" "$build" "$kver" "$tag" >"$res/vm.env"
+	[ -z "${ASAN_OPTIONS:-}" ] || echo "ASAN_OPTIONS=$ASAN_OPTIONS" >>"$res/vm.env"
+	[ -z "${UBSAN_OPTIONS:-}" ] || echo "UBSAN_OPTIONS=$UBSAN_OPTIONS" >>"$res/vm.env"
 	# q35 with an emulated Intel IOMMU. Every NIC is on a QEMU hub, so nothing leaves
 	# the machine: hub 0 and 1 each join a zero-copy virtio-net (iommu_platform: its
 	# DMA goes through the IOMMU) to a kernel-driven peer; hub 2 an e1000e for

@@ -15,11 +15,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/dma-heap.h>
@@ -197,6 +200,11 @@ test_reject_not_dmabuf(void)
 	rte_errno = 0;
 	ZC_ASSERT(zc_area_create_dmabuf(NULL, -1, SOCKET_ID_ANY) == NULL &&
 		  (rte_errno == EBADF || rte_errno == EINVAL), "NULL name, fd -1: %d", rte_errno);
+
+	/* Unknown flags are refused first, whatever the descriptor. */
+	rte_errno = 0;
+	ZC_ASSERT(zc_area_create_dmabuf_flags("db_flags", memfd, SOCKET_ID_ANY, 1u << 7) == NULL &&
+		  rte_errno == EINVAL, "unknown flag: errno %d, expected EINVAL", rte_errno);
 
 	close(memfd);
 	close(file);
@@ -443,6 +451,118 @@ close_fd:
 	return rc;
 }
 
+/* The permissions /proc/self/maps gives the mapping that starts at addr ("" if none). */
+static void
+map_perms(const void *addr, char perms[5])
+{
+	char line[256];
+	uintptr_t lo;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	perms[0] = '\0';
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%" SCNxPTR "-%*x %4s", &lo, perms) == 2 && lo == (uintptr_t)addr)
+			break;
+		else
+			perms[0] = '\0';
+	if (f != NULL)
+		fclose(f);
+}
+
+/* Whether reading addr kills a child process with SIGSEGV. */
+static bool
+read_faults(const volatile uint8_t *addr)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL); /* Not a sanitizer's report: the plain fault. */
+		(void)*addr;
+		_exit(0);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+	       WTERMSIG(status) == SIGSEGV;
+}
+
+/*
+ * Unreadable on purpose, over a dmabuf the CPU could map: the area says it is
+ * unreadable, its range faults, CPU access is refused, and a pool over it puts
+ * its mbuf headers in host memory and every data buffer in the area, once, without
+ * touching one (a touch would kill this program).
+ */
+static int
+test_dmabuf_unreadable(void)
+{
+	const unsigned int n = 256;
+	const uint16_t room = RTE_PKTMBUF_HEADROOM + 2048;
+	struct rte_mbuf *m[256];
+	struct zc_area_info info;
+	struct zc_pool_census c;
+	struct rte_mempool *mp = NULL;
+	struct zc_area *a;
+	char perms[5];
+	uint8_t *base;
+	static bool seen[DMABUF_LEN / 2048];
+	unsigned int i, got = 0;
+	int fd, rc = -1;
+
+	if (!have_exporter())
+		return ZC_TEST_SKIP;
+	fd = make_dmabuf(DMABUF_LEN);
+	ZC_ASSERT(fd >= 0, "dmabuf");
+	a = zc_area_create_dmabuf_flags("db_unread", fd, SOCKET_ID_ANY, ZC_AREA_DMABUF_F_UNREADABLE);
+	ZC_ASSERT_GOTO(a != NULL, close_fd, "create: %s", rte_strerror(rte_errno));
+	zc_area_info_get(a, &info);
+	base = info.addr;
+	ZC_ASSERT_GOTO(!info.readable && !zc_area_readable(a) && info.len == DMABUF_LEN &&
+		       strcmp(info.provider, "dmabuf") == 0, put_area,
+		       "readable %d, len %zu, provider %s", info.readable, info.len, info.provider);
+	map_perms(base, perms);
+	ZC_ASSERT_GOTO(strcmp(perms, "---p") == 0, put_area, "the range is mapped '%s', not ---p",
+		       perms);
+	ZC_ASSERT_GOTO(read_faults(base + DMABUF_LEN / 2), put_area,
+		       "reading the area did not fault");
+	ZC_ASSERT_GOTO(zc_area_cpu_access_begin(a, ZC_AREA_CPU_READ) == -EPERM, put_area,
+		       "CPU access to an unreadable area was allowed");
+
+	mp = zc_pktmbuf_pool_create("db_unread", n, 0, 0, room, a, SOCKET_ID_ANY);
+	ZC_ASSERT_GOTO(mp != NULL, put_area, "pool: %s", rte_strerror(rte_errno));
+	ZC_ASSERT_GOTO(rte_pktmbuf_alloc_bulk(mp, m, n) == 0, put_area, "take every buffer");
+	got = n;
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++) {
+		const uint8_t *hdr = (const uint8_t *)m[i];
+		const uint8_t *buf = m[i]->buf_addr;
+		size_t off = buf - base;
+
+		ZC_ASSERT_GOTO(hdr + sizeof(*m[i]) <= base || hdr >= base + DMABUF_LEN, put_area,
+			       "mbuf %u's header %p is in the area", i, m[i]);
+		ZC_ASSERT_GOTO(buf >= base && off + m[i]->buf_len <= DMABUF_LEN &&
+			       !seen[off / 2048], put_area, "mbuf %u's buffer at offset %zu", i, off);
+		ZC_ASSERT_GOTO(zc_pool_mbuf_area_off(m[i]) ==
+			       zc_area_off_make(info.id, off), put_area,
+			       "mbuf %u's area offset %#" PRIx64, i, zc_pool_mbuf_area_off(m[i]));
+		seen[off / 2048] = true;
+	}
+	rte_pktmbuf_free_bulk(m, n);
+	got = 0;
+	ZC_ASSERT_GOTO(zc_pool_census_get(mp, &c) == 0 && c.available == n, put_area,
+		       "%u of %u back", c.available, n);
+	rc = 0;
+put_area:
+	rte_pktmbuf_free_bulk(m, got);
+	rte_mempool_free(mp);
+	zc_area_put(a);
+	if (rc == 0 && area_named("db_unread") != NULL) {
+		ZC_TEST_FAIL("area released", "the area outlived its last reference");
+		rc = -1;
+	}
+close_fd:
+	close(fd);
+	return rc;
+}
+
 ZC_TEST_MAIN(
 	{ "reject_bad_fd", test_reject_bad_fd },
 	{ "reject_not_dmabuf", test_reject_not_dmabuf },
@@ -452,4 +572,5 @@ ZC_TEST_MAIN(
 	{ "dmabuf_bad_names", test_dmabuf_bad_names },
 	{ "dmabuf_bind", test_dmabuf_bind },
 	{ "dmabuf_pool", test_dmabuf_pool },
+	{ "dmabuf_unreadable", test_dmabuf_unreadable },
 )

@@ -108,6 +108,32 @@ zc_test_nb_memzones(void)
 }
 
 /*
+ * Run the cases once EAL is up, print their lines and the summary, and clean EAL
+ * up. Returns the process exit code.
+ */
+static inline int
+zc_test_run_cases(const struct zc_test_case *cases, unsigned int nb_cases)
+{
+	unsigned int c, failed = 0, skipped = 0;
+
+	for (c = 0; c < nb_cases; c++) {
+		int ret = cases[c].fn();
+
+		printf("%s %s\n", ret == 0 ? "ok  " : ret == ZC_TEST_SKIP ? "skip" : "FAIL",
+		       cases[c].name);
+		fflush(stdout);
+		failed += ret != 0 && ret != ZC_TEST_SKIP;
+		skipped += ret == ZC_TEST_SKIP;
+	}
+	rte_eal_cleanup();
+	printf("%u cases: %u passed, %u failed, %u skipped\n", nb_cases,
+	       nb_cases - failed - skipped, failed, skipped);
+	if (failed != 0)
+		return 1;
+	return skipped == nb_cases ? ZC_TEST_SKIP : 0;
+}
+
+/*
  * Run the cases. Needs at least 64 free hugepages in --huge mode. Returns the
  * process exit code.
  */
@@ -116,7 +142,6 @@ zc_test_main(int argc, char **argv, const struct zc_test_case *cases, unsigned i
 {
 	char *eal_argv[32];
 	int eal_argc = 0, i;
-	unsigned int c, failed = 0, skipped = 0;
 	bool secondary;
 	char prefix[64];
 
@@ -155,21 +180,7 @@ zc_test_main(int argc, char **argv, const struct zc_test_case *cases, unsigned i
 		printf("FAIL: rte_eal_init: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	for (c = 0; c < nb_cases; c++) {
-		int ret = cases[c].fn();
-
-		printf("%s %s\n", ret == 0 ? "ok  " : ret == ZC_TEST_SKIP ? "skip" : "FAIL",
-		       cases[c].name);
-		fflush(stdout);
-		failed += ret != 0 && ret != ZC_TEST_SKIP;
-		skipped += ret == ZC_TEST_SKIP;
-	}
-	rte_eal_cleanup();
-	printf("%u cases: %u passed, %u failed, %u skipped\n", nb_cases,
-	       nb_cases - failed - skipped, failed, skipped);
-	if (failed != 0)
-		return 1;
-	return skipped == nb_cases ? ZC_TEST_SKIP : 0;
+	return zc_test_run_cases(cases, nb_cases);
 }
 
 /*

@@ -63,7 +63,10 @@ add_route(struct zcfwd_routes *r, const char *prefix, unsigned int len, unsigned
 	int ret;
 
 	if (inet_pton(AF_INET, prefix, a) == 1) {
-		uint32_t ip = rte_be_to_cpu_32(*(uint32_t *)a);
+		uint32_t ip;
+
+		memcpy(&ip, a, sizeof(ip)); /* a is a byte array: no alignment promised. */
+		ip = rte_be_to_cpu_32(ip);
 
 		if (len > 32)
 			return *err = "IPv4 prefix length is 0 to 32", -1;

@@ -172,11 +172,13 @@ pool_create(struct zcfwd *fwd, const uint16_t *nb_rxq, uint16_t nb_txq, unsigned
 	 * area with mbuf headers outside it (the kernel only ever sees payload);
 	 * other drivers may need headers and buffers together (22.11's net_af_xdp
 	 * makes its UMEM of the pool's memory), so with any of those the pool is a
-	 * zero-configuration zcpool pool.
+	 * zero-configuration zcpool pool. net_zcrx's buffers are 2 KiB, two a page:
+	 * the default 2176 bytes cross pages, which AF_XDP zero-copy refuses behind an
+	 * IOMMU (a 1514-byte frame still fits after the kernel's 256-byte headroom).
 	 */
 	if (all_zcrx(fwd))
-		fwd->pool = zc_pktmbuf_pool_create("zcfwd_pool", n, cache, 0,
-						   RTE_MBUF_DEFAULT_BUF_SIZE, NULL, rte_socket_id());
+		fwd->pool = zc_pktmbuf_pool_create("zcfwd_pool", n, cache, 0, 2048, NULL,
+						   rte_socket_id());
 	else
 		fwd->pool = rte_pktmbuf_pool_create_by_ops("zcfwd_pool", n, cache, 0,
 							   RTE_MBUF_DEFAULT_BUF_SIZE,

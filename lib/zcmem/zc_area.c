@@ -301,6 +301,8 @@ zc_area_info_get(const struct zc_area *area, struct zc_area_info *info)
 	info->nb_iova_runs = area->nb_runs;
 	TAILQ_FOREACH(b, &area->bindings, next)
 		info->nb_devices++;
+	info->nb_dma_maps = area->nb_dma_maps;
+	info->nb_dma_unmaps = area->nb_dma_unmaps;
 	for (i = 0; i < area->nb_spans; i++)
 		info->carved += area->spans[i].len;
 	if (area->whole)
@@ -544,20 +546,36 @@ zc_area_unbind_all(const struct zc_binder_ops *ops, void *dev)
 	return n;
 }
 
-/* DPDK devices: the provider maps the area for the device's DMA. */
+/*
+ * DPDK devices: the provider maps the area for the device's DMA. Under the area's
+ * lock, which also guards the counts: they show a device mapped once, however
+ * many binds.
+ */
 static int
 rte_dev_map(struct zc_area *area, struct zc_area_binding *b, const void *arg)
 {
-	return area->ops->dma_map != NULL ? area->ops->dma_map(area, b->dev) : 0;
+	int ret;
+
+	if (area->ops->dma_map == NULL)
+		return 0;
+	ret = area->ops->dma_map(area, b->dev);
+	if (ret == 0)
+		area->nb_dma_maps++;
+	return ret;
 }
 
 static void
 rte_dev_unmap(struct zc_area *area, struct zc_area_binding *b)
 {
 	/* An unmap failure cannot be undone: the device is going away. Log it. */
-	if (area->ops->dma_unmap != NULL && area->ops->dma_unmap(area, b->dev) < 0)
+	if (area->ops->dma_unmap != NULL && area->ops->dma_unmap(area, b->dev) < 0) {
 		ZC_MEM_LOG(WARNING, "area %s: unmapping from %s failed\n", area->name,
 			   rte_dev_name(b->dev));
+		return;
+	}
+	/* What rte_dev_map() counted, even for a provider with nothing to undo. */
+	if (area->ops->dma_map != NULL)
+		area->nb_dma_unmaps++;
 }
 
 static const struct zc_binder_ops rte_dev_binder = {

@@ -96,6 +96,19 @@ struct zc_area_info {
 	unsigned int refcnt;  /**< References held (creator, pools, devices). */
 	unsigned int nb_devices; /**< Devices the area is bound to (DPDK devices, verbs PDs). */
 	size_t carved;        /**< Bytes currently carved out for pools. */
+	/**
+	 * DMA mappings the provider made for DPDK devices (zc_area_bind()) over the
+	 * area's life: one per device, on its first bind, whatever the number of
+	 * IOVA runs and of binds (a virtual device, which does not DMA, counts as
+	 * mapped). A hugepage area makes none: EAL maps its heap for every
+	 * DMA-capable device already. Verbs bindings (zc_area_verbs.h) do not count.
+	 */
+	unsigned int nb_dma_maps;
+	/**
+	 * DMA mappings the provider undid over the area's life: one on each device's
+	 * last zc_area_unbind(), none for an unmapping that failed.
+	 */
+	unsigned int nb_dma_unmaps;
 };
 
 /**
@@ -164,6 +177,25 @@ struct zc_area *zc_area_create_user(const char *name, const struct zc_area_user_
  *   e.g. a memfd or a regular file), EINVAL (empty buffer), EEXIST, ENOSPC.
  */
 struct zc_area *zc_area_create_dmabuf(const char *name, int fd, int socket_id);
+
+/**
+ * zc_area_create_dmabuf_flags(): never map the buffer for the CPU, even where the
+ * exporter allows it. The area is unreadable as if the exporter had refused: for
+ * device memory the CPU must not touch (slow across the bus, or the payload is
+ * the device's alone), and to prove that no path reads an unreadable area.
+ */
+#define ZC_AREA_DMABUF_F_UNREADABLE (1u << 0)
+
+/**
+ * Create an area over a dmabuf, as zc_area_create_dmabuf() does, with flags.
+ *
+ * @param flags
+ *   0 or ZC_AREA_DMABUF_F_UNREADABLE.
+ * @return
+ *   As zc_area_create_dmabuf(); EINVAL also for an unknown flag.
+ */
+struct zc_area *zc_area_create_dmabuf_flags(const char *name, int fd, int socket_id,
+					    uint32_t flags);
 
 /**
  * Take one more reference on an area.

@@ -113,6 +113,9 @@ struct zc_area {
 	unsigned int max_spans;
 	struct zc_span *spans;    /**< Sorted by offset. */
 	TAILQ_HEAD(, zc_area_binding) bindings;
+	/* zc_area_info::nb_dma_maps and nb_dma_unmaps, under the area's lock. */
+	unsigned int nb_dma_maps;
+	unsigned int nb_dma_unmaps;
 	/* Provider state. */
 	const struct rte_memzone *mz; /**< hugepage: the memzone. */
 	bool iova_unknown;        /**< mempool: a chunk had no IOVA. */

@@ -102,12 +102,18 @@ check_dmabuf(const char *name, int fd, off_t *size)
 }
 
 struct zc_area *
-zc_area_create_dmabuf(const char *name, int fd, int socket_id)
+zc_area_create_dmabuf_flags(const char *name, int fd, int socket_id, uint32_t flags)
 {
 	struct zc_area *area;
 	off_t size = 0;
 	int err;
 
+	if ((flags & ~ZC_AREA_DMABUF_F_UNREADABLE) != 0) {
+		ZC_MEM_LOG(ERR, "dmabuf area %s: unknown flags %#x; pass 0 or ZC_AREA_DMABUF_F_UNREADABLE\n",
+			   name != NULL ? name : "(null)", flags);
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	err = check_dmabuf(name, fd, &size);
 	if (err != 0) {
 		rte_errno = err;
@@ -124,11 +130,16 @@ zc_area_create_dmabuf(const char *name, int fd, int socket_id)
 	area->len = size;
 	area->page_sz = sysconf(_SC_PAGESIZE);
 	area->socket_id = socket_id;
-	area->addr = mmap(NULL, area->len, PROT_READ | PROT_WRITE, MAP_SHARED, area->fd, 0);
+	area->addr = MAP_FAILED;
+	if ((flags & ZC_AREA_DMABUF_F_UNREADABLE) == 0)
+		area->addr = mmap(NULL, area->len, PROT_READ | PROT_WRITE, MAP_SHARED, area->fd, 0);
 	area->readable = area->addr != MAP_FAILED;
 	if (!area->readable) {
-		ZC_MEM_LOG(INFO, "area %s: the exporter refuses a CPU mapping (%s); the area is unreadable\n",
-			   name, strerror(errno));
+		if (flags & ZC_AREA_DMABUF_F_UNREADABLE)
+			ZC_MEM_LOG(INFO, "area %s: unreadable, as asked\n", name);
+		else
+			ZC_MEM_LOG(INFO, "area %s: the exporter refuses a CPU mapping (%s); the area is unreadable\n",
+				   name, strerror(errno));
 		area->addr = mmap(NULL, area->len, PROT_NONE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (area->addr == MAP_FAILED) {
@@ -149,4 +160,10 @@ err_free:
 	zc_area_free_unpublished(area);
 	rte_errno = err;
 	return NULL;
+}
+
+struct zc_area *
+zc_area_create_dmabuf(const char *name, int fd, int socket_id)
+{
+	return zc_area_create_dmabuf_flags(name, fd, socket_id, 0);
 }

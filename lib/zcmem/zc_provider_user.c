@@ -113,8 +113,10 @@ user_dma_map(struct zc_area *area, struct rte_device *dev)
 		if (rte_dev_dma_map(dev, RTE_PTR_ADD(area->addr, r->off), r->iova, r->len) < 0) {
 			int err = rte_errno;
 
-			ZC_MEM_LOG(ERR, "area %s: DMA map for %s failed: %s\n", area->name,
-				   rte_dev_name(dev), rte_strerror(err));
+			/* VFIO's EINVAL for a valid range: an IOVA the IOMMU cannot address. */
+			ZC_MEM_LOG(ERR, "area %s: DMA map for %s failed: %s%s\n", area->name,
+				   rte_dev_name(dev), rte_strerror(err),
+				   err == EINVAL ? " (is the IOVA beyond the IOMMU's address width, 39 bits on some machines? map the memory lower or pass an IOVA table)" : "");
 			user_dma_unmap_runs(area, dev, i);
 			return -err;
 		}

@@ -26,6 +26,7 @@
 
 #include <zc_area.h>
 
+#include "../zc_test.h"
 #include "../zc_test_dmabuf.h"
 
 #define LEN (1u << 20)
@@ -77,15 +78,14 @@ check(void)
 int
 main(int argc, char **argv)
 {
-	int ret;
+	static const struct zc_test_case cases[] = {
+		{ "dmabuf_vfio_refused", check },
+	};
 
+	/* zc_test_main() would add --no-pci: EAL gets the arguments as they are. */
 	if (rte_eal_init(argc, argv) < 0) {
 		printf("FAIL: rte_eal_init: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	ret = check();
-	printf("%s dmabuf_vfio_refused\n", ret == 0 ? "ok  " : "FAIL");
-	printf("1 cases: %d passed, %d failed, 0 skipped\n", ret == 0, ret != 0);
-	rte_eal_cleanup();
-	return ret == 0 ? 0 : 1;
+	return zc_test_run_cases(cases, RTE_DIM(cases));
 }

@@ -287,17 +287,11 @@ int zcrx_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *na
 			  unsigned int size);
 int zcrx_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n);
 
-/* Frame address <-> mbuf, O(1). Kernel-returned addresses are trusted. */
+/* Frame address of an mbuf, O(1). */
 static inline uint64_t
 zcrx_mbuf_addr(const struct zcrx_frames *f, const struct rte_mbuf *m)
 {
 	return (uint64_t)((const char *)m->buf_addr - (const char *)f->zp->area->addr) + f->delta;
-}
-
-static inline struct rte_mbuf *
-zcrx_addr_mbuf(const struct zcrx_frames *f, uint64_t addr)
-{
-	return zcpool_buf_mbuf(f->zp, addr - f->delta);
 }
 
 /*

@@ -153,8 +153,9 @@ uint16_t
 zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct zcrx_rxq *rxq = queue;
+	const struct zcpool *zp = rxq->frames.zp;
+	uint32_t slots[ZCRX_BURST], idx, n, i;
 	uint64_t bytes = 0;
-	uint32_t idx, n, i;
 
 	n = xsk_ring_cons__peek(&rxq->rx, RTE_MIN(nb_pkts, (uint16_t)ZCRX_BURST), &idx);
 	if (n == 0) {
@@ -163,12 +164,15 @@ zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rxq->rx, idx + i);
-		struct rte_mbuf *m = zcrx_addr_mbuf(&rxq->frames, xsk_umem__extract_addr(d->addr));
+		uint64_t off = xsk_umem__extract_addr(d->addr) - rxq->frames.delta;
+		struct rte_mbuf *m = zcpool_buf_mbuf(zp, off);
 
 		rte_prefetch0(RTE_PTR_ADD(m->buf_addr, xsk_umem__extract_offset(d->addr)));
 		m->data_len = d->len;
 		m->data_off = xsk_umem__extract_offset(d->addr);
-		zcrx_held_clear(rxq, zcpool_mbuf_slot(rxq->frames.zp, m));
+		/* One division per packet: the slot serves the held bit and the delivery. */
+		slots[i] = zcpool_off_slot(zp, off);
+		zcrx_held_clear(rxq, slots[i]);
 		pkts[i] = m;
 		bytes += d->len;
 	}
@@ -179,12 +183,10 @@ zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		n = rx_copy(rxq, pkts, n);
 		bytes = n != 0 ? bytes : 0;
 	} else {
-		const struct zcpool *zp = rxq->frames.zp;
-
 		/* After the refill above: no entry can name a buffer of this burst. */
 		for (i = 0; i < n; i++) {
 			if (zp->buf_state != NULL)
-				zcpool_buf_deliver(zp, zcpool_mbuf_slot(zp, pkts[i]));
+				zcpool_buf_deliver(zp, slots[i]);
 			rx_finish(rxq, pkts[i]);
 		}
 	}

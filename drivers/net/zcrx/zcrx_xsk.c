@@ -518,8 +518,9 @@ qp_sock_open(struct zcrx_dev *zd, struct zcrx_qp *qp)
 			 ret == -EOPNOTSUPP ? " (the area's UMEM is in zero-copy mode from another socket, and this queue needs copy mode: give its pool an area of its own)" : "");
 		goto err_put;
 	}
-	ZCRX_LOG(INFO, "%s queue %u: AF_XDP socket bound in %s mode\n", zd->if_name,
-		 qp->xsk_queue, qp->zero_copy ? "zero-copy" : "copy");
+	ZCRX_LOG(INFO, "%s queue %u: AF_XDP socket bound in %s mode, UMEM of area %s (%u sockets)\n",
+		 zd->if_name, qp->xsk_queue, qp->zero_copy ? "zero-copy" : "copy",
+		 qp->umem->area->name, qp->umem->refcnt);
 	qp->started = true;
 	return 0;
 err_put:
