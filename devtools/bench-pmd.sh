@@ -33,7 +33,7 @@
 #               bursts that received something, per received packet, whole run;
 #   kernel %    share of the DUT's CPU in the kernel over the window, from
 #               perf record -e cpu-clock -C DUT_CPU (software sampling): copy-mode
-#               AF_XDP transmit (skb, copy, veth xmit, the sink's receive) and the
+#               AF_XDP transmit (skb, copy, veth xmit and its hand-over to the sink's CPU) and the
 #               syscalls; the rest is user space (the DUT);
 #   DUT sys     the same split from /proc ticks of the DUT forwarding thread;
 #   other       CPU time used by anything but the generator and the DUT during the

@@ -24,8 +24,8 @@
 #             --idle-yield, so that the two pollers share the CPU by need.
 #   before    with --compare DIR: dpdk-l3fwd over the net_zcrx of another build
 #             (the code before a change), interleaved with the rest.
-# zcfwd gets a routes file sending 198.18.1.0/24 to port 1 and sends to b1's MAC
-# (--eth-dest), as dpdk-l3fwd does here. A run starts a fresh DUT, waits until it
+# zcfwd gets a routes file sending 198.18.1.0/24 to port 1 and sends to the
+# sink's MAC (--eth-dest; bench-lib.sh's sink_mac), as dpdk-l3fwd does here. A run starts a fresh DUT, waits until it
 # forwards, warms up 1 s, then measures a window of --seconds, every row alike:
 #   fwd Mpps      packets b1 (the sink namespace's veth) received over the window,
 #                 its kernel counter: what the DUT delivered, whatever it reports;
@@ -209,7 +209,6 @@ for b in "$build" ${cmp:+"$cmp"}; do
 done
 part fwd || fwd_rows=()
 bench_topo_up "zr$$"
-bmac=$(topo_mac "${TOPO}b" "${TOPO}b1")
 [ ${#fwd_rows[@]} -eq 0 ] || gen_start "$build" --src-ip "$src_ip" --dst-ip "$dst_ip"
 printf '# PREFIX/LEN PORT: the generator'"'"'s flow, to the sink side\n%s 1\n' "$route" >"$tmp/routes"
 
@@ -226,7 +225,7 @@ dut_start() {
 		net_af_xdp) dev+=(--vdev "net_af_xdp$i,iface=${TOPO}$([ $i = 0 ] && echo a || echo b)0,start_queue=0,queue_count=1") ;;
 		esac
 	done
-	opts=(-p 0x3 --config "(0,0,0),(1,0,0)" --eth-dest "1,$bmac")
+	opts=(-p 0x3 --config "(0,0,0),(1,0,0)" --eth-dest "1,$sink_mac")
 	if [ "$app" = l3fwd ]; then
 		cmd=(env LD_LIBRARY_PATH="${ld_path[$b]}" dpdk-l3fwd --mbuf-pool-ops-name zcpool
 			-d "${so_pool[$b]}" -d "${so_pmd[$b]}")
@@ -563,9 +562,12 @@ report() {
 	  (app/zc-xdpgen: BPF_PROG_RUN of an XDP_TX program with live frames, pinned
 	  to CPU $gen_cpu) offers 64-byte IPv4 UDP, $src_ip to $dst_ip, to the DUT's
 	  port 0 (a veth in the root namespace, the DUT's native XDP program on it);
-	  the DUT routes it out of port 1 to namespace b. a0's receive (the DUT's XDP
-	  program, the copy into the UMEM) runs in the generator's softirq on CPU
-	  $gen_cpu; the DUT's lcores run on CPU $dut_cpu (pipeline worker: CPU
+	  the DUT routes it out of port 1 to namespace b, to a MAC that is not b1's
+	  ($sink_mac), so that b1's IP input drops the frames at once. a0's receive
+	  (the DUT's XDP program, the copy into the UMEM) runs in the generator's
+	  softirq on CPU $gen_cpu, and so does b1's (RPS steers it there: a veth
+	  receives in its sender's transmit, which would charge the sink to the DUT);
+	  the DUT's lcores run on CPU $dut_cpu (pipeline worker: CPU
 	  $worker_cpu). Every row runs once per repetition, interleaved; a run warms up
 	  ${warmup} s, then measures ${secs} s.
 	  - *fwd Mpps*: packets the sink namespace's veth received over the window
@@ -585,7 +587,7 @@ report() {
 	  - *kernel % (perf)*: the share of the DUT process's samples on CPU $dut_cpu
 	    that are in the kernel, \`perf record -e cpu-clock -C $dut_cpu\` over the
 	    window (software sampling; no hardware counters here): copy-mode AF_XDP
-	    transmit, veth, the sink's receive (in the DUT's softirq), syscalls. The
+	    transmit, veth and its hand-over to the sink's CPU, syscalls. The
 	    hottest symbols are under "Profiles".
 	  - *busy cycles/pkt*: what a packet costs the DUT, as testpmd's
 	    \`--record-core-cycles\` counts it: zcfwd's TSC cycles in loop iterations that
