@@ -519,7 +519,8 @@ problems() {
 revision() {
 	local r
 	r=$(git -C "$top" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
-	git -C "$top" diff --quiet HEAD -- 2>/dev/null || r="$r with local changes"
+	# The report's own files are being rewritten by this run: not local changes.
+	git -C "$top" diff --quiet HEAD -- . ':!doc/report' 2>/dev/null || r="$r with local changes"
 	echo "$r"
 }
 pool_method() {
