@@ -18,6 +18,8 @@ trap topo_down EXIT
 topo_up "zv$$"
 mac=$(cat "/sys/class/net/${TOPO}a0/address")
 send="ip netns exec ${TOPO}a python3 $here/frames.py send ${TOPO}a1 $mac 64 >/dev/null"
+# The far end, for programs that configure it.
+export ZC_VETH_PEER_NS=${TOPO}a ZC_VETH_PEER=${TOPO}a1
 # A flood for soaks: the program appends the seconds.
 export ZC_VETH_GEN="ip netns exec ${TOPO}a python3 $here/frames.py gen-mix ${TOPO}a1 $mac 10.99.0.1 2001:db8:99::1"
 "$build/test/$prog" "--$mode" -l 0,1 -- "${TOPO}a0" "$send"

@@ -8,14 +8,20 @@
  * queue, however often the port is opened, re-set up and closed; and an
  * interface deleted under a running port must be said once, show as the link
  * going down, and still let the port stop and close with every buffer back,
- * those the application returns through the refill ring meanwhile included.
+ * those the application returns through the refill ring meanwhile included;
+ * and a stop must wait for transmit completions that come late.
  * Run by on_veth.sh (the last case deletes the interface):
  *   test_zcrx_teardown --no-huge|--huge [EAL args] -- IFACE "SEND COMMAND"
  */
 
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
@@ -232,6 +238,102 @@ link_lost(FILE *log, struct rte_mempool *mp)
 	return 0;
 }
 
+/* Send n 64-byte broadcast frames from mp's buffers: how many went. */
+static unsigned int
+send_frames(struct rte_mempool *mp, unsigned int n)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz();
+	struct rte_mbuf *m[BATCH];
+	unsigned int sent = 0, k, i;
+
+	while (sent < n && rte_get_timer_cycles() < end) {
+		k = RTE_MIN(n - sent, (unsigned int)BATCH);
+		if (rte_pktmbuf_alloc_bulk(mp, m, k) != 0)
+			break;
+		for (i = 0; i < k; i++) {
+			struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
+
+			m[i]->data_len = m[i]->pkt_len = 60;
+			memset(&eh->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+			memset(&eh->src_addr, 0x02, RTE_ETHER_ADDR_LEN);
+			/* frames.py's ethertype: the far end ignores it. */
+			eh->ether_type = rte_cpu_to_be_16(0x88b5);
+		}
+		i = rte_eth_tx_burst(port, 0, m, k);
+		rte_pktmbuf_free_bulk(&m[i], k - i);
+		sent += i;
+	}
+	return sent;
+}
+
+/*
+ * A sent frame completes when its skb is freed where it is received: here the
+ * far end receives in a NAPI thread (GRO on, threaded NAPI) on CPU 1, which a real-time
+ * spinner holds off for 300 ms while this lcore (CPU 0) sends and stops the
+ * port. The stop must wait for the completions and have every buffer back (it
+ * used to give up after a hundred quick tries and lose what was still out).
+ */
+static int
+test_late_tx_completions(void)
+{
+	const char *ns = getenv("ZC_VETH_PEER_NS"), *peer = getenv("ZC_VETH_PEER");
+	struct rte_mempool *mp;
+	struct zc_pool_census c;
+	unsigned int sent;
+	struct zc_rq *rq;
+	char cmd[512], napi[16];
+	uint64_t t0, stop_us;
+	int rc = -1;
+
+	if (ns == NULL || peer == NULL) {
+		printf("SKIP: ZC_VETH_PEER_NS and ZC_VETH_PEER unset (on_veth.sh sets them)\n");
+		return ZC_TEST_SKIP;
+	}
+	snprintf(napi, sizeof(napi), "napi/%s", peer); /* A kthread's name: 15 characters. */
+	/* A veth hands a frame to its peer's NAPI only without TSO (GRO eligibility). */
+	snprintf(cmd, sizeof(cmd), "ethtool -K %s tso off >/dev/null && "
+		 "ip netns exec %s ethtool -K %s gro on >/dev/null && "
+		 "ip netns exec %s sh -c 'echo 1 >/sys/class/net/%s/threaded' && "
+		 "taskset -p 2 $(pgrep '^%s') >/dev/null", iface, ns, peer, ns, peer, napi);
+	ZC_ASSERT(system(cmd) == 0, "threaded NAPI for %s, on CPU 1: %s", peer, cmd);
+	ZC_ASSERT_GOTO(veth_port_up(VDEV, NB_MBUF, &port, &mp, &rq, "iface=%s", iface) == 0,
+		       restore, "port");
+	zc_rq_put(rq);
+	ZC_ASSERT_GOTO(system("taskset -c 1 chrt -f 10 python3 -c 'import time\n"
+			      "t = time.time() + 0.3\nwhile time.time() < t: pass' &") == 0,
+		       down, "a real-time spinner on CPU 1");
+	rte_delay_us_sleep(100 * 1000); /* Until it spins. */
+	sent = send_frames(mp, VETH_NB_DESC);
+	t0 = rte_get_timer_cycles();
+	ZC_ASSERT_GOTO(rte_eth_dev_stop(port) == 0, down, "stop");
+	stop_us = (rte_get_timer_cycles() - t0) * US_PER_S / rte_get_timer_hz();
+	printf("sent %u frames, the stop took %" PRIu64 " us\n", sent, stop_us);
+	ZC_ASSERT_GOTO(sent > 0, down, "nothing sent");
+	ZC_ASSERT_GOTO(zc_pool_census_get(mp, &c) == 0 && c.available == NB_MBUF, down,
+		       "after the stop %u of %u back (tx %u, kernel %u, other %u)", c.available,
+		       NB_MBUF, c.held_tx, c.held_kernel, c.held_other);
+	if (stop_us < 20 * 1000) {
+		printf("SKIP: the completions were not late (the far end's NAPI thread ran)\n");
+		rc = ZC_TEST_SKIP;
+	} else {
+		rc = 0;
+	}
+down:
+	rte_delay_us_sleep(300 * 1000); /* The spinner is gone. */
+	if (veth_port_down(VDEV) != 0)
+		rc = -1;
+	rte_mempool_free(mp);
+restore:
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s sh -c 'echo 0 >/sys/class/net/%s/threaded' && "
+		 "ip netns exec %s ethtool -K %s gro off >/dev/null && ethtool -K %s tso on >/dev/null",
+		 ns, peer, ns, peer, iface);
+	if (system(cmd) != 0 && rc == 0) {
+		ZC_TEST_FAIL("restore", "%s", cmd);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int
 test_interface_deleted(void)
 {
@@ -263,5 +365,6 @@ test_interface_deleted(void)
 
 ZC_VETH_TEST_MAIN(
 	{ "copy path leaves no pool or area behind", test_copy_pool_freed },
+	{ "sends completed late are waited for at stop", test_late_tx_completions },
 	{ "interface deleted under a running port", test_interface_deleted }
 )

@@ -36,6 +36,15 @@
  * item; until then a zero-copy driver may still write into the buffers of its ring.
  */
 #define ZCRX_ZC_RELEASE_US (100 * 1000)
+/*
+ * A sent frame completes when the kernel frees its skb (copy mode) or the NIC is
+ * done with it (zero-copy), on the receiver's or the NIC's CPU, in a softirq that
+ * may be held off (a veth peer whose receive RPS steers to a CPU that runs with
+ * softirqs off for a while). A stop waits this long for the last ones.
+ */
+#define ZCRX_TX_DRAIN_US (1000 * 1000)
+#define ZCRX_TX_POLL_US 100
+#define ZCRX_TX_QUICK_TRIES 100
 
 /*
  * UMEMs by area: every socket over an area shares its UMEM (XDP_SHARED_UMEM).
@@ -690,18 +699,29 @@ group_outstanding(const struct zcrx_qp *qp)
 	return n;
 }
 
-/* Copy-mode sends complete within the kick: give the group's a few tries. */
+/*
+ * Copy-mode sends mostly complete within the kick: quick tries first, then, for
+ * completions that come from another CPU, polls until ZCRX_TX_DRAIN_US. An
+ * interface that is gone completes nothing more: its ring is reclaimed instead.
+ */
 static void
 group_tx_drain(struct zcrx_dev *zd, struct zcrx_qp *qp)
 {
 	bool gone = __atomic_load_n(&zd->link_lost, __ATOMIC_RELAXED);
+	uint64_t end = rte_get_timer_cycles() +
+		       ZCRX_TX_DRAIN_US * rte_get_timer_hz() / US_PER_S;
 	uint16_t i;
 	int tries;
 
-	for (tries = 0; tries < 100 && group_outstanding(qp) != 0; tries++) {
+	for (tries = 0; group_outstanding(qp) != 0; tries++) {
 		for (i = 0; i < qp->nb_txq; i++)
 			(void)sendto(qp->txqs[i]->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 		zcrx_tx_complete(qp);
+		if (tries < ZCRX_TX_QUICK_TRIES)
+			continue;
+		if (gone || rte_get_timer_cycles() >= end)
+			break;
+		rte_delay_us_sleep(ZCRX_TX_POLL_US);
 	}
 	for (i = 0; i < qp->nb_txq; i++) {
 		struct zcrx_txq *txq = qp->txqs[i];
