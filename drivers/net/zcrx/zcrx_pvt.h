@@ -295,9 +295,10 @@ zcrx_mbuf_addr(const struct zcrx_frames *f, const struct rte_mbuf *m)
 }
 
 /*
- * Which frames the kernel holds for the queue: a zero-copy driver takes fill
- * entries ahead of packets, and the buffers in its ring come back only with the
- * socket (zcrx_qp_close()).
+ * Which frames the kernel holds for the queue, per queue since queues may share
+ * a pool: a zero-copy driver takes fill entries ahead of packets, and in copy
+ * mode the kernel keeps the buffer of a frame it dropped for the next one; both
+ * come back only with the socket (zcrx_qp_close()).
  */
 static inline void
 zcrx_held_set(struct zcrx_rxq *rxq, uint32_t slot)
