@@ -17,7 +17,8 @@
 #           each port registers testpmd's pool as a UMEM of its own.
 #
 # The generator (app/zc-xdpgen: BPF_PROG_RUN of an XDP_TX program with live
-# frames) offers several times what a DUT forwards, so the DUT is what saturates.
+# frames, 4 threads on its CPU) offers several times what a DUT forwards, so the
+# DUT is what saturates: "DUT busy" below checks that it never waits for frames.
 # Each repetition runs every configuration once with the drivers interleaved
 # (zcrx, af_xdp, zcrx, af_xdp, ...), so drifting noise hits both alike. A run
 # starts a fresh DUT testpmd, lets it forward for half a second, then measures a
@@ -26,18 +27,25 @@
 #               packets and tx_dropped: what a0's ring refused is offered too);
 #   DUT rx      port 0 Rx-pps of testpmd's "show port stats" over the window;
 #   fwd         frames the sink (b1) received over the window (io-fwd);
-#   taken       DUT rx (rxonly) or fwd (io-fwd) over offered: at >= 95% the row is
-#               generator-bound (the DUT took everything: its ratio says nothing);
-#   cycles/pkt  the DUT's "CPU cycles/packet" printed at "stop" with
-#               --record-core-cycles: TSC cycles the forwarding lcore spent in
-#               bursts that received something, per received packet, whole run;
+#   taken       DUT rx (rxonly) or fwd (io-fwd) over offered;
+#   DUT busy    the share of the window the forwarding lcore spent in bursts that
+#               received something (testpmd's --record-core-cycles cycles over
+#               the window's TSC cycles); the rest it polled empty rings, waiting;
+#   bound by    "generator" when the DUT took >= 95% of the offer or was busy
+#               < 80% of the window (it waited for frames: its ratio says
+#               nothing about the drivers), else "DUT";
+#   cycles/pkt  the DUT's "CPU cycles/packet" with --record-core-cycles: TSC
+#               cycles the forwarding lcore spent in bursts that received
+#               something, per received packet, over the window;
 #   kernel %    share of the DUT's CPU in the kernel over the window, from
 #               perf record -e cpu-clock -C DUT_CPU (software sampling): copy-mode
-#               AF_XDP transmit (skb, copy, veth xmit and its hand-over to the sink's CPU) and the
+#               AF_XDP transmit (skb, copy, veth xmit and the sink's receive) and the
 #               syscalls; the rest is user space (the DUT);
 #   DUT sys     the same split from /proc ticks of the DUT forwarding thread;
-#   other       CPU time used by anything but the generator and the DUT during the
-#               window, in % of the machine: above a few %, that run is disturbed.
+#   other       user and system CPU time of anything but the generator and the DUT
+#               during the window, in % of the machine (interrupt time, which
+#               their own packets cause, is left out): above a few %, that run is
+#               disturbed.
 # Output: median [min-max] per configuration, and the ratios net_zcrx/net_af_xdp
 # taken per repetition (runs seconds apart), median [min-max] over repetitions;
 # the hottest symbols on the DUT's CPU of each configuration's first run; a run
@@ -143,12 +151,12 @@ tmp=$(mktemp -d /tmp/bench-pmd.XXXXXX)
 hz=$(getconf CLK_TCK)
 warn_if_busy
 
-# ticks: machine busy ticks, the generator's and the DUT's ticks, the DUT forwarding thread's
+# ticks: machine task ticks (user + system, see task_ticks), the generator's and the DUT's ticks, the DUT forwarding thread's
 # user and system ticks (/proc, in 1/CLK_TCK s).
 ticks() {
 	local w
 	w=$(grep -lx "rte-worker-$dut_cpu" /proc/"$dut_pid"/task/*/comm 2>/dev/null | head -n 1 || true)
-	echo "$(busy_ticks)" \
+	echo "$(task_ticks)" \
 		"$(cat /proc/"$gen_pid"/stat /proc/"$dut_pid"/stat 2>/dev/null |
 			awk '{sub(/^.*\) /, ""); t += $12 + $13} END {print t + 0}')" \
 		"$(if [ -n "$w" ]; then awk '{sub(/^.*\) /, ""); print $12, $13}' "${w%comm}stat"; else echo 0 0; fi)"
@@ -161,11 +169,11 @@ gen_start "$build"
 # --- one run -----------------------------------------------------------------------
 # run_one CONFIG DRIVER REP: appends to $tmp/results
 #   config driver rep ok|FAIL rx_mpps fwd_mpps cycles offered_mpps dut_sys_pct
-#   other_pct kernel_pct taken_pct
+#   other_pct kernel_pct taken_pct busy_pct
 failed=0
 run_one() {
 	local cfg=$1 drv=$2 rep=$3 dev=() pre=() fwd=rxonly why='' _
-	local rx cyc rxpk txpk a b c0 c1 t0 t1
+	local rx cyc busyc mhz rxpk txpk a b c0 c1 t0 t1
 	local log="$tmp/dut.$cfg.$drv.$rep"
 	case "$drv" in
 	net_af_xdp)
@@ -190,11 +198,12 @@ run_one() {
 	else
 		dut_pid=$tp_pid
 		sleep "$warmup"
-		if tp_cmd dut 4 "show port stats all" win0; then
+		# (clear fwd stats: testpmd's cycle counts then cover the window only)
+		if tp_cmd dut 4 "show port stats all" win0 && tp_cmd dut 4 "clear fwd stats all"; then
 			a=$(ticks) c0=$(counters) t0=$EPOCHREALTIME
 			profile_window "$secs" "$tmp/prof" "$dut_pid"
 			b=$(ticks) c1=$(counters) t1=$EPOCHREALTIME
-			tp_cmd dut 4 "show port stats all" win &&
+			tp_cmd dut 4 "show fwd stats all" fwd && tp_cmd dut 4 "show port stats all" win &&
 				{ [ "$cfg" = rxonly ] || tp_cmd dut 4 "show port xstats 1" xstats; } &&
 				tp_cmd dut 4 stop || why="testpmd stopped answering"
 		else
@@ -212,7 +221,10 @@ run_one() {
 	cp "$tmp/dut.out" "$log"
 	if [ -z "$why" ]; then
 		rx=$(port_val "$tmp/dut.win" 0 Rx-pps:)
-		cyc=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$log" | tail -n 1)
+		# "(total cycles=N ..." in 22.11, "(busy cycles=N ..." later
+		cyc=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$tmp/dut.fwd" | tail -n 1)
+		busyc=$(sed -n 's/.*CPU cycles\/packet=.*[a-z] cycles=\([0-9]*\) .*/\1/p' "$tmp/dut.fwd" | tail -n 1)
+		mhz=$(sed -n 's/.* at \([0-9]*\) MHz Clock.*/\1/p' "$tmp/dut.fwd" | tail -n 1)
 		rxpk=$(awk '/Accumulated forward statistics/ {b = 1} b && $1 == "RX-packets:" {print $2; exit}' "$log")
 		txpk=$(awk '/Accumulated forward statistics/ {b = 1} b && $1 == "TX-packets:" {print $2; exit}' "$log")
 		if grep -q "nb forwarding ports=0" "$log"; then
@@ -226,13 +238,13 @@ run_one() {
 		elif [ "$drv" != net_af_xdp ] && [ "$cfg" = io-fwd ] &&
 			! grep -qE "tx_q0_zero_copy: [1-9]" "$tmp/dut.xstats"; then
 			why="net_zcrx did not forward in place (tx_q0_zero_copy is 0)"
-		elif [ -z "$cyc" ]; then
+		elif [ -z "$cyc" ] || [ -z "$busyc" ] || [ -z "$mhz" ]; then
 			why="no CPU cycles/packet in the testpmd output"
 		fi
 	fi
 	if [ -n "$why" ]; then
 		failed=$((failed + 1))
-		echo "$cfg $drv $rep FAIL - - - - - - - -" >>"$tmp/results"
+		echo "$cfg $drv $rep FAIL - - - - - - - - -" >>"$tmp/results"
 		{
 			echo "bench-pmd: FAIL: $cfg $drv run $rep: $why; its testpmd log (errors, then the end):"
 			grep -iE "error|fail|cannot|invalid|unknown|refus" "$log" | head -n 8 | sed 's/^/    /' || true
@@ -244,6 +256,7 @@ run_one() {
 	[ -f "$tmp/top.$cfg.$drv" ] || cp "$tmp/prof.top" "$tmp/top.$cfg.$drv" 2>/dev/null || true
 	awk -v c="$cfg" -v d="$drv" -v r="$rep" -v rx="$rx" -v cyc="$cyc" -v hz="$hz" \
 		-v a="$a" -v b="$b" -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" \
+		-v busyc="$busyc" -v mhz="$mhz" \
 		-v ks="$(cat "$tmp/prof.split")" 'BEGIN {
 		split(a, x, " "); split(b, y, " "); split(c0, p, " "); split(c1, q, " "); split(ks, k, " ")
 		w = t1 - t0
@@ -254,11 +267,12 @@ run_one() {
 		off = (q[1] - p[1]) / w / 1e6
 		fwd = c == "rxonly" ? "-" : sprintf("%.4f", (q[2] - p[2]) / w / 1e6)
 		taken = (c == "rxonly" ? rx / 1e6 : fwd) * 100 / off
-		printf "%s %s %s ok %.4f %s %s %.4f %.0f %.1f %s %.1f\n", c, d, r, rx / 1e6, fwd, cyc,
-			off, sys, other, k[1], taken}' >>"$tmp/results"
+		busy = busyc * 100 / (mhz * 1e6 * w)
+		printf "%s %s %s ok %.4f %s %s %.4f %.0f %.1f %s %.1f %.1f\n", c, d, r, rx / 1e6, fwd, cyc,
+			off, sys, other, k[1], taken, (busy > 100 ? 100 : busy)}' >>"$tmp/results"
 	tail -n 1 "$tmp/results" | awk -v runs="$runs" '{
-		printf "  run %d/%d %-6s %-10s offered %.3f  rx %.3f%s Mpps  taken %3.0f%%  %6.0f cycles/pkt  kernel %s%%  other %4.1f%%%s\n",
-			$3, runs, $1, $2, $8, $5, $6 == "-" ? "" : sprintf("  fwd %.3f", $6), $12, $7, $11, $10,
+		printf "  run %d/%d %-6s %-10s offered %.3f  rx %.3f%s Mpps  taken %3.0f%%  busy %3.0f%%  %6.0f cycles/pkt  kernel %s%%  other %4.1f%%%s\n",
+			$3, runs, $1, $2, $8, $5, $6 == "-" ? "" : sprintf("  fwd %.3f", $6), $12, $13, $7, $11, $10,
 			($10 > 5 ? "  (disturbed)" : "")}' >&2
 }
 
@@ -286,10 +300,10 @@ gen_sum=$(gen_stop)
 
 # --- report ------------------------------------------------------------------------
 # bound CONFIG DRIVER: "DUT" when the median run took less than gen_bound_share of
-# what was offered, else "generator".
+# what was offered and was busy at least dut_busy_share of the window, else
+# "generator".
 bound() {
-	summary "$1" "$2" 12 | awk -v s="$gen_bound_share" '$4 == 0 {print "-"; exit}
-		{print ($1 >= s * 100 ? "generator" : "DUT")}'
+	bound_by "$(summary "$1" "$2" 12)" "$(summary "$1" "$2" 13)"
 }
 # rows SEP: the table's cells, separated by SEP; ratio rows follow each configuration.
 rows() {
@@ -298,7 +312,8 @@ rows() {
 		for drv in "${drivers[@]}"; do
 			printf '%s\n' "$cfg" "$drv" "$(fmt "$(summary "$cfg" "$drv" 8)" 3)" \
 				"$(fmt "$(summary "$cfg" "$drv" 5)" 3)" "$(fmt "$(summary "$cfg" "$drv" 6)" 3)" \
-				"$(fmt "$(summary "$cfg" "$drv" 12)" 0 %)" "$(bound "$cfg" "$drv")" \
+				"$(fmt "$(summary "$cfg" "$drv" 12)" 0 %)" "$(fmt "$(summary "$cfg" "$drv" 13)" 0 %)" \
+				"$(bound "$cfg" "$drv")" \
 				"$(fmt "$(summary "$cfg" "$drv" 7)" 0)" "$(fmt "$(summary "$cfg" "$drv" 11)" 0 %)" \
 				"$(fmt "$(summary "$cfg" "$drv" 9)" 0 %)" \
 				"$(summary "$cfg" "$drv" 10 | awk '$4 > 0 {printf "%.1f", $3; exit} {print "-"}')" \
@@ -306,11 +321,11 @@ rows() {
 		done
 		for v in "${variants[@]}"; do
 			printf '%s\n' "$cfg" "${v#net_}/af_xdp" "" "$(ratio "$cfg" "$v" 5)" \
-				"$(ratio "$cfg" "$v" 6)" "" "" "$(ratio "$cfg" "$v" 7)" "" "" "" "" | paste -sd "$1"
+				"$(ratio "$cfg" "$v" 6)" "" "" "" "$(ratio "$cfg" "$v" 7)" "" "" "" "" | paste -sd "$1"
 		done
 		if [ -n "$cmp" ]; then
 			printf '%s\n' "$cfg" "cmp/zcrx" "" "$(ratio "$cfg" zcrx-cmp 5 net_zcrx)" \
-				"$(ratio "$cfg" zcrx-cmp 6 net_zcrx)" "" "" "$(ratio "$cfg" zcrx-cmp 7 net_zcrx)" \
+				"$(ratio "$cfg" zcrx-cmp 6 net_zcrx)" "" "" "" "$(ratio "$cfg" zcrx-cmp 7 net_zcrx)" \
 				"" "" "" "" | paste -sd "$1"
 		fi
 	done
@@ -326,16 +341,16 @@ profiles() {
 		done
 	done
 }
-head=(config driver "offered Mpps" "DUT rx Mpps" "fwd Mpps (sink)" "taken" "bound by"
+head=(config driver "offered Mpps" "DUT rx Mpps" "fwd Mpps (sink)" "taken" "DUT busy" "bound by"
 	"cycles/packet" "kernel % (perf)" "DUT sys (ticks)" "other % (max)" "runs ok")
 host=$(host_line)
 title="net_zcrx${zargs:+ (${zargs#,})} vs net_af_xdp${xdpargs:+ (${xdpargs#,})}, $runs runs x $secs s, 64-byte frames; generator zc-xdpgen (live-frames XDP_TX) on CPU $gen_cpu, DUT testpmd on CPU $dut_cpu"
-note="median [min-max]; taken = what reached the DUT (rxonly) or the sink (io-fwd) over what was offered, a row that took >= $(awk -v s=$gen_bound_share 'BEGIN {print s * 100}')% is bound by the generator; cycles = DUT forwarding-lcore cycles per received packet in non-empty bursts; $host; ${busy}% busy before start, load average $load0 at start, $load1 at the end; generator: ${gen_sum:-no summary}; $elapsed s"
+note="median [min-max]; taken = what reached the DUT (rxonly) or the sink (io-fwd) over what was offered; DUT busy = share of the window the DUT spent on bursts that received something; a row that took >= $(awk -v s=$gen_bound_share 'BEGIN {print s * 100}')% or was busy < $(awk -v s=$dut_busy_share 'BEGIN {print s * 100}')% is bound by the generator; cycles = DUT forwarding-lcore cycles per received packet in non-empty bursts; $host; ${busy}% busy before start, load average $load0 at start, $load1 at the end; generator: ${gen_sum:-no summary}; $elapsed s"
 {
 	echo "$title"
 	echo "$note"
 	{ printf '%s\n' "${head[@]}" | paste -sd '|'; rows '|'; } |
-		awk -F'|' 'BEGIN {split("7 15 20 20 20 13 10 17 15 13 8 7", w, " ")}
+		awk -F'|' 'BEGIN {split("7 15 20 20 20 13 13 10 17 15 13 8 7", w, " ")}
 			{for (i = 1; i <= NF; i++) printf "%-*s%s", w[i], $i, i < NF ? " " : "\n"}' |
 		sed 's/ *$//'
 	profiles

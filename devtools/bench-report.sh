@@ -31,8 +31,13 @@
 #                 its kernel counter: what the DUT delivered, whatever it reports;
 #   offered Mpps  frames the generator put on a1 over the window (a1's tx packets
 #                 and tx_dropped);
-#   taken, bound  fwd over offered; a row whose median run took >= 95% is bound by
-#                 the generator (its ratios say nothing about the DUT), else by the DUT;
+#   taken         fwd over offered;
+#   DUT busy      zcfwd's busy share of its run: the TSC cycles of its loop iterations
+#                 that had packets over the run's, summed over its lcores (all on
+#                 one CPU); the rest it polled empty rings, waiting for frames.
+#                 dpdk-l3fwd does not count it ("-");
+#   bound by      "generator" when the median run took >= 95% of the offer or was
+#                 busy < 80% (its ratios say nothing about the DUT), else "DUT";
 #   CPU ns/pkt    the DUT process's CPU time over the window (utime + stime of all
 #                 its threads, /proc/PID/stat) per forwarded packet. Its lcores
 #                 busy-poll, so while the DUT keeps up with the generator this is
@@ -45,8 +50,9 @@
 #   busy cycles/pkt  zcfwd's TSC cycles in loop iterations that had packets (as
 #                 testpmd's --record-core-cycles counts), over its lcores, per
 #                 forwarded packet: the cost of a packet, idle polls excluded;
-#   other %       CPU time used by anything but the generator and the DUT, in % of
-#                 the machine: above a few %, that run was disturbed.
+#   other %       user and system CPU time of anything but the generator and the
+#                 DUT, in % of the machine (interrupt time, which their own packets
+#                 cause, is left out): above a few %, that run was disturbed.
 # Each figure is the median [min-max] of the runs; ratios against the net_af_xdp
 # row of the same model are taken per repetition (runs seconds apart, so a slow
 # spell of the shared host hits both sides), median [min-max] over repetitions.
@@ -280,11 +286,11 @@ dut_stop() {
 pid_ticks() { # pid_ticks PID: "utime stime" of the whole process, in 1/CLK_TCK s
 	awk '{sub(/^.*\) /, ""); print $12, $13}' "/proc/$1/stat" 2>/dev/null || echo "0 0"
 }
-# sample: "time sink_rx offered machine_busy gen_utime gen_stime dut_utime dut_stime"
+# sample: "time sink_rx offered machine_task_ticks gen_utime gen_stime dut_utime dut_stime"
 sample() {
 	local c
 	read -r -a c <<<"$(counters)"
-	echo "$EPOCHREALTIME ${c[1]} ${c[0]} $(busy_ticks) $(pid_ticks "$gen_pid")" \
+	echo "$EPOCHREALTIME ${c[1]} ${c[0]} $(task_ticks) $(pid_ticks "$gen_pid")" \
 		"$(pid_ticks "$dut_pid")"
 }
 
@@ -314,7 +320,7 @@ label() { # label APP/DRIVER/RETURN: how a row reads in the tables
 }
 # fwd_run MODEL APP/DRIVER/RETURN REP: appends to $tmp/results
 #   model row rep ok|FAIL fwd_mpps offered_mpps cpu_ns_per_pkt kernel_pct other_pct app_tx_mpps
-#   busy_cycles taken_pct
+#   busy_cycles taken_pct busy_pct
 # (kernel_pct: perf's share of the DUT's CPU in the kernel over the window.)
 # (app_tx_mpps: zcfwd's own summary, port 1 tx over its whole run, for the raw record;
 # busy_cycles: zcfwd's busy-loop TSC cycles per forwarded packet over its whole run.)
@@ -337,7 +343,7 @@ fwd_run() {
 	fi
 	cp "$tmp/dut.out" "$log"
 	if [ -n "$why" ]; then
-		echo "$model $row $rep FAIL - - - - - - - -" >>"$tmp/results"
+		echo "$model $row $rep FAIL - - - - - - - - -" >>"$tmp/results"
 		failures+=("forwarding, $model, $(label "$row"): $why (run $rep)")
 		echo "bench-report: FAIL: $model $row run $rep: $why" >&2
 		# The DUT's log once per row: later failures of the row are alike.
@@ -351,18 +357,19 @@ fwd_run() {
 	awk -v m="$model" -v r="$row" -v rep="$rep" -v hz="$hz" -v a="${a[*]}" -v b="${b[*]}" \
 		-v kp="$(cut -d' ' -f1 "$tmp/prof.split")" \
 		-v tx="$(sed -n 's/^port 1 (.*tx [0-9]* (\([0-9.]*\) Mpps).*/\1/p' "$log")" \
-		-v busy="$(sed -n 's/^busy cycles per forwarded packet: \([0-9]*\) .*/\1/p' "$log")" 'BEGIN {
+		-v busy="$(sed -n 's/^busy cycles per forwarded packet: \([0-9]*\) .*/\1/p' "$log")" \
+		-v share="$(sed -n 's/^busy share of the run: \([0-9.]*\)%.*/\1/p' "$log")" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
 		w = y[1] - x[1]; pk = y[2] - x[2]
 		u = y[7] - x[7]; s = y[8] - x[8]
 		other = ((y[4] - x[4]) - (y[5] + y[6] - x[5] - x[6]) - (u + s)) * 100 / (2 * hz * w)
-		printf "%s %s %s ok %.4f %.4f %.0f %s %.1f %s %s %.1f\n", m, r, rep, pk / w / 1e6,
+		printf "%s %s %s ok %.4f %.4f %.0f %s %.1f %s %s %.1f %s\n", m, r, rep, pk / w / 1e6,
 			(y[3] - x[3]) / w / 1e6, (u + s) / hz * 1e9 / pk, kp,
 			(other < 0 ? 0 : other), (tx == "" ? "-" : tx), (busy == "" ? "-" : busy),
-			pk * 100 / (y[3] - x[3])}' >>"$tmp/results"
+			pk * 100 / (y[3] - x[3]), (share == "" ? "-" : share)}' >>"$tmp/results"
 	tail -n 1 "$tmp/results" | awk -v runs="$runs" '{
-		printf "  run %d/%d %-8s %-26s fwd %.3f Mpps  offered %.3f Mpps  taken %3.0f%%  %6d ns/pkt  %5s cycles/pkt  kernel %s%%  other %4.1f%%%s\n",
-			$3, runs, $1, $2, $5, $6, $12, $7, $11, $8, $9, ($9 > 5 ? "  (disturbed)" : "")}' >&2
+		printf "  run %d/%d %-8s %-26s fwd %.3f Mpps  offered %.3f Mpps  taken %3.0f%%  busy %5s%%  %6d ns/pkt  %5s cycles/pkt  kernel %s%%  other %4.1f%%%s\n",
+			$3, runs, $1, $2, $5, $6, $12, $13, $7, $11, $8, $9, ($9 > 5 ? "  (disturbed)" : "")}' >&2
 }
 
 say "forwarding: ${#fwd_rows[@]} rows x $runs runs x $secs s, interleaved (about $((${#fwd_rows[@]} * runs * (secs + 4))) s)"
@@ -378,16 +385,15 @@ gen_sum=$(gen_stop)
 
 # --- 3. the report ----------------------------------------------------------------------
 # bound MODEL ROW: "DUT" or "generator" (see the header), from the median taken
-# share (column 12, in bench-pmd.sh's raw results too).
+# and busy shares (columns 12 and 13, as in bench-pmd.sh's raw results).
 bound() {
-	summary "$1" "$2" 12 | awk -v s="$gen_bound_share" '$4 == 0 {print "-"; exit}
-		{print ($1 >= s * 100 ? "generator" : "DUT")}'
+	bound_by "$(summary "$1" "$2" 12)" "$(summary "$1" "$2" 13)"
 }
 # fwd_table: the forwarding table, markdown.
 fwd_table() {
 	local r model row vs vsc
-	echo "| model | DUT | offered Mpps | fwd Mpps | taken | bound by | vs net_af_xdp | busy cycles/pkt | vs net_af_xdp | CPU ns/pkt | kernel % (perf) | other % (max) | runs ok |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| model | DUT | offered Mpps | fwd Mpps | taken | DUT busy | bound by | vs net_af_xdp | busy cycles/pkt | vs net_af_xdp | CPU ns/pkt | kernel % (perf) | other % (max) | runs ok |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for r in "${fwd_rows[@]}"; do
 		model=${r%%:*} row=${r#*:}
 		vs=$(ratio "$model" "$row" 5 "$baseline")
@@ -395,7 +401,8 @@ fwd_table() {
 		[ "$row" = "$baseline" ] && vs="(baseline)" vsc="(baseline)"
 		printf '| %s |\n' "$(printf '%s\n' "$model" "$(label "$row")" \
 			"$(fmt "$(summary "$model" "$row" 6)" 3)" "$(fmt "$(summary "$model" "$row" 5)" 3)" \
-			"$(fmt "$(summary "$model" "$row" 12)" 0 %)" "$(bound "$model" "$row")" "$vs" \
+			"$(fmt "$(summary "$model" "$row" 12)" 0 %)" "$(fmt "$(summary "$model" "$row" 13)" 0 %)" \
+			"$(bound "$model" "$row")" "$vs" \
 			"$(fmt "$(summary "$model" "$row" 11)" 0)" "$vsc" \
 			"$(fmt "$(summary "$model" "$row" 7)" 0)" "$(fmt "$(summary "$model" "$row" 8)" 0 %)" \
 			"$(summary "$model" "$row" 9 | awk '$4 > 0 {printf "%.1f", $3; exit} {print "-"}')" \
@@ -434,8 +441,9 @@ targets() {
 		rtc l3fwd/net_zcrx/- l3fwd/net_zcrx@before/- 1.2 5
 }
 # teardown_join: zc-destroy-perf's medians with the "before" build's, one case a
-# line, tab-separated: held pool area_mb deferred forced unbind release, then
-# forced and release before ("-" for what was not measured).
+# line, tab-separated: held pool area_mb deferred forced unbind release, forced
+# and release before, then DPDK's heap zeroing of the pool's chunks and of the
+# area ("-" for what was not measured).
 teardown_join() {
 	local before=/dev/null
 	[ -s "$tmp/teardown.before.csv" ] && before=$tmp/teardown.before.csv
@@ -443,13 +451,14 @@ teardown_join() {
 		f == 2 {fb[$1 "," $2] = $5; rb[$1 "," $2] = $7}
 		END {for (i = 1; i <= n; i++) {split(row[i], a, ",")
 			print a[1], a[2], a[3], a[4], a[5], a[6] == "" ? "-" : a[6], a[7],
-				(k[i] in fb) ? fb[k[i]] : "-", (k[i] in rb) ? rb[k[i]] : "-"}}' \
+				(k[i] in fb) ? fb[k[i]] : "-", (k[i] in rb) ? rb[k[i]] : "-",
+				a[8] == "" ? "-" : a[8], a[9] == "" ? "-" : a[9]}}' \
 		"$tmp/teardown.csv" "$before"
 }
 teardown_table() {
-	echo "| held | pool | area MiB | deferred us | forced us | unbind us | release us | forced us, before | release us, before |"
-	echo "|---|---|---|---|---|---|---|---|---|"
-	teardown_join | sed 's/\t/ | /g; s/^/| /; s/$/ |/'
+	echo "| held | pool | area MiB | deferred us | forced us | DPDK zeroing of the pool's chunks us | unbind us | release us | DPDK zeroing of the area us | forced us, before | release us, before |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	teardown_join | awk -F'\t' -v OFS=' | ' '{print "| " $1, $2, $3, $4, $5, $10, $6, $7, $11, $8, $9 " |"}'
 }
 # teardown_plot_data: teardown.gp's input: the cases of the first case's pool
 # against the buffers held, then the others against the area's size.
@@ -459,7 +468,7 @@ teardown_plot_data() {
 		END {for (b = 0; b < 2; b++) {if (b) printf "\n\n"
 			for (i = 1; i <= NR; i++) {if ((b == 0) != (pool[i] == p1)) continue
 				split(line[i], a, "\t")
-				print b == 0 ? a[1] : a[3], a[4], a[5], a[6], a[7], a[8], a[9]}}}'
+				print b == 0 ? a[1] : a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]}}}'
 }
 # profiles: the hottest symbols on the DUT's CPU in each row's first run.
 profiles() {
@@ -566,9 +575,13 @@ report() {
 	  the DUT routes it out of port 1 to namespace b, to a MAC that is not b1's
 	  ($sink_mac), so that b1's IP input drops the frames at once. a0's receive
 	  (the DUT's XDP program, the copy into the UMEM) runs in the generator's
-	  softirq on CPU $gen_cpu, and so does b1's (RPS steers it there: a veth
-	  receives in its sender's transmit, which would charge the sink to the DUT);
-	  the DUT's lcores run on CPU $dut_cpu (pipeline worker: CPU
+	  softirq on CPU $gen_cpu; b1's runs inside the DUT's transmit (a veth
+	  receives in its sender's \`sendto()\`), on the DUT's CPU, the same for every
+	  row (steering it to CPU $gen_cpu with RPS cost the DUT more, an IPI per
+	  burst, and starved it of frames); the generator runs 4 threads so that
+	  one is always offering (each live-frames run ends in a sleeping
+	  \`synchronize_rcu()\`: with one thread the DUT sat idle a quarter of the
+	  time); the DUT's lcores run on CPU $dut_cpu (pipeline worker: CPU
 	  $worker_cpu). Every row runs once per repetition, interleaved; a run warms up
 	  ${warmup} s, then measures ${secs} s.
 	  - *fwd Mpps*: packets the sink namespace's veth received over the window
@@ -577,9 +590,15 @@ report() {
 	    and repetition, median [min-max] of the repetitions.
 	  - *offered Mpps*: what the generator put on its veth over the window (sent,
 	    or refused by a0's ring).
-	  - *taken*, *bound by*: fwd over offered; a row whose median run took at least
-	    $(awk -v s=$gen_bound_share 'BEGIN {print s * 100}')% of the offer is bound by the generator, and its ratios say
-	    nothing about the DUT.
+	  - *taken*: fwd over offered.
+	  - *DUT busy*: the share of zcfwd's run spent in loop iterations that had
+	    packets, summed over its lcores (all on one CPU); the rest it polled empty
+	    rings. dpdk-l3fwd does not count it.
+	  - *bound by*: a row whose median run took at least
+	    $(awk -v s=$gen_bound_share 'BEGIN {print s * 100}')% of the offer, or was busy less than
+	    $(awk -v s=$dut_busy_share 'BEGIN {print s * 100}')% of it, is bound by the generator, and its ratios say
+	    nothing about the DUT. (A generator far above the DUT on average can
+	    still stall: taken alone does not show it.)
 	  - *CPU ns/pkt*: the DUT process's CPU time (utime + stime, all threads) over the
 	    window per forwarded packet. The DUT busy-polls: while it keeps up with the
 	    generator, this is about (polling CPUs) / rate, idle polls included, not the
@@ -588,15 +607,16 @@ report() {
 	  - *kernel % (perf)*: the share of the DUT process's samples on CPU $dut_cpu
 	    that are in the kernel, \`perf record -e cpu-clock -C $dut_cpu\` over the
 	    window (software sampling; no hardware counters here): copy-mode AF_XDP
-	    transmit, veth and its hand-over to the sink's CPU, syscalls. The
+	    transmit, veth and the sink's receive, syscalls. The
 	    hottest symbols are under "Profiles".
 	  - *busy cycles/pkt*: what a packet costs the DUT, as testpmd's
 	    \`--record-core-cycles\` counts it: zcfwd's TSC cycles in loop iterations that
 	    had packets (idle polls excluded), summed over its lcores, per forwarded
 	    packet, over its whole run; *vs net_af_xdp* is its paired ratio (lower is
 	    cheaper). dpdk-l3fwd does not report it.
-	  - *other %*: CPU used by anything else, in % of the machine; above a few %
-	    the run was disturbed. The machine's host may still slow it unseen.
+	  - *other %*: user and system CPU time of anything else, in % of the machine
+	    (interrupt time, which the benchmark's own packets cause, left out);
+	    above a few % the run was disturbed. The machine's host may still slow it unseen.
 
 	## Targets
 
@@ -624,7 +644,11 @@ report() {
 	buffers out, then of \`zc_area_unbind()\` (from a net_null vdev) and of the last
 	\`zc_area_put()\`, median of $runs runs; a pool of POOL 2176-byte mbufs over a
 	hugepage area sized for it. First the buffers in flight at one pool size, then
-	the pool (and area) size at 1000 in flight.${tcmp:+ "before": the same program over the zcpool and zcmem libraries of the build before the change.}
+	the pool (and area) size at 1000 in flight. For reference, in the same run:
+	what \`rte_memzone_free()\` takes for memzones of the sizes of the forced
+	pool's memory chunks (its mbuf headers) and of the area. DPDK's heap zeroes
+	what it frees, so that part of "forced" and "release" grows with the memory;
+	the rest of "forced" is zcpool's own teardown (and its smaller heap frees).${tcmp:+ "before": the same program over the zcpool and zcmem libraries of the build before the change.}
 
 	$(if [ -s "$tmp/teardown.csv" ]; then teardown_table; else echo "zc-destroy-perf wrote no results (not run, or it failed)."; fi)
 

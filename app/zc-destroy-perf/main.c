@@ -11,13 +11,19 @@
  *   forced    zc_pool_destroy(mp, ZC_POOL_DESTROY_FORCE) with HELD buffers out;
  *   unbind    zc_area_unbind() of the area from a device (the first ethdev, e.g.
  *             --vdev net_null0; skipped without one), after the pool is gone;
- *   release   the last zc_area_put() of the area.
+ *   release   the last zc_area_put() of the area;
+ *   zeroing   for reference, what DPDK's heap takes to free memzones of the same
+ *             sizes as the forced pool's memory chunks (the mbuf headers) and
+ *             as the area: rte_memzone_free() zeroes what it frees, so that is
+ *             the part of "forced" and "release" that grows with memory, not
+ *             ours.
  *
  * Each case makes a hugepage area for a pool of POOL mbufs of 2176 bytes, the
  * pool over it, takes HELD mbufs, and times one call (wall clock, microseconds).
  * The median [min-max] of --runs is printed, one line per case, and with --csv
  * also written as
- *   held,pool,area_mb,deferred_us,forced_us,unbind_us,release_us (medians).
+ *   held,pool,area_mb,deferred_us,forced_us,unbind_us,release_us,
+ *   zero_pool_us,zero_area_us (medians).
  *
  *   zc-destroy-perf [EAL args] -- [--runs R] [--held N,N,...] [--pool N,N,...]
  *                   [--csv FILE]
@@ -47,9 +53,12 @@
 #define SPARE 1024          /* mbufs the largest pool has beyond the most held */
 #define MAX_POINTS 16
 #define RUNS_MAX 31
+#define MAX_CHUNKS 64       /* memory chunks of a pool the zeroing reference mirrors */
 
-enum { T_DEFERRED, T_FORCED, T_UNBIND, T_RELEASE, NB_T };
-static const char *const t_name[NB_T] = {"deferred", "forced", "unbind", "release"};
+enum { T_DEFERRED, T_FORCED, T_UNBIND, T_RELEASE, T_ZERO_POOL, T_ZERO_AREA, NB_T };
+static const char *const t_name[NB_T] = {
+	"deferred", "forced", "unbind", "release", "zeroing(pool)", "zeroing(area)",
+};
 
 struct point {
 	unsigned int held;
@@ -94,13 +103,42 @@ take(struct rte_mempool *mp, struct rte_mbuf **objs, unsigned int n)
 }
 
 /*
+ * The time rte_memzone_free() takes for memzones of these sizes, freshly
+ * reserved (microseconds), or -1 if they cannot be reserved.
+ */
+static double
+zeroing_us(const size_t *len, unsigned int n)
+{
+	const struct rte_memzone *mz[MAX_CHUNKS];
+	char name[RTE_MEMZONE_NAMESIZE];
+	unsigned int i, k;
+	double t0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "destroy-perf-zero-%u", i);
+		mz[i] = rte_memzone_reserve(name, len[i], SOCKET_ID_ANY, 0);
+		if (mz[i] == NULL) {
+			for (k = 0; k < i; k++)
+				rte_memzone_free(mz[k]);
+			return -1;
+		}
+	}
+	t0 = now_us();
+	for (i = 0; i < n; i++)
+		rte_memzone_free(mz[i]);
+	return now_us() - t0;
+}
+
+/*
  * One run of a point: t[] gets each call's time in microseconds. Returns 0, or
  * -1 (the reason printed).
  */
 static int
 run_point(const struct point *p, struct rte_device *dev, struct rte_mbuf **objs, double *t)
 {
-	size_t len = area_len(p->pool);
+	size_t len = area_len(p->pool), chunk[MAX_CHUNKS];
+	struct rte_mempool_memhdr *hdr;
+	unsigned int nb_chunks;
 	static unsigned int seq;
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct zc_area_info info;
@@ -125,6 +163,10 @@ run_point(const struct point *p, struct rte_device *dev, struct rte_mbuf **objs,
 				p->pool, rte_strerror(rte_errno));
 			return -1;
 		}
+		nb_chunks = 0;
+		STAILQ_FOREACH(hdr, &mp->mem_list, next)
+			if (nb_chunks < MAX_CHUNKS)
+				chunk[nb_chunks++] = hdr->len;
 		t0 = now_us();
 		ret = zc_pool_destroy(mp, mode == T_FORCED ? ZC_POOL_DESTROY_FORCE : 0);
 		t[mode] = now_us() - t0;
@@ -153,6 +195,9 @@ run_point(const struct point *p, struct rte_device *dev, struct rte_mbuf **objs,
 	t0 = now_us();
 	zc_area_put(area);
 	t[T_RELEASE] = now_us() - t0;
+	/* (The forced pool's chunks: the deferred pool's were alike.) */
+	t[T_ZERO_POOL] = zeroing_us(chunk, nb_chunks);
+	t[T_ZERO_AREA] = zeroing_us(&len, 1);
 	return 0;
 }
 
@@ -237,9 +282,10 @@ main(int argc, char **argv)
 	if (objs == NULL)
 		return 1;
 	if (csv != NULL)
-		fprintf(csv, "held,pool,area_mb,deferred_us,forced_us,unbind_us,release_us\n");
+		fprintf(csv, "held,pool,area_mb,deferred_us,forced_us,unbind_us,release_us,"
+			"zero_pool_us,zero_area_us\n");
 	printf("%7s %7s %8s  %s (us, median [min-max] of %d)\n", "held", "pool", "area MiB",
-	       "deferred / forced destroy, unbind, release", runs);
+	       "deferred / forced destroy, unbind, release; DPDK's heap zeroing", runs);
 	for (i = 0; i < (int)nb_pts; i++) {
 		unsigned int mb = area_len(pts[i].pool) >> 20;
 

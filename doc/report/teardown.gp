@@ -7,7 +7,9 @@
 #   gnuplot -e "data='FILE'; out='FILE.png'; heading='TITLE'" doc/report/teardown.gp
 # FILE: two blocks separated by two blank lines (held axis, then area axis); each
 # line tab-separated: x, deferred, forced, unbind, release, then forced and release
-# of the "before" build ("-" when there is none).
+# of the "before" build ("-" when there is none), then DPDK's heap zeroing of
+# memzones the sizes of the pool's chunks and of the area (zc-destroy-perf's
+# reference: what of forced and release grows with memory).
 
 set terminal pngcairo size 1200,520 font ",10" noenhanced
 set output out
@@ -26,6 +28,8 @@ do for [i = 0:1] {
 	     '' index i using 1:4 with linespoints title "zc_area_unbind", \
 	     '' index i using 1:5 with linespoints title "zc_area_put (release)", \
 	     '' index i using 1:6 with linespoints dt 2 title "forced, before", \
-	     '' index i using 1:7 with linespoints dt 2 title "release, before"
+	     '' index i using 1:7 with linespoints dt 2 title "release, before", \
+	     '' index i using 1:8 with lines dt 3 title "DPDK zeroing, pool's chunks", \
+	     '' index i using 1:9 with lines dt 3 title "DPDK zeroing, area"
 }
 unset multiplot

@@ -110,10 +110,13 @@ zcfwd_stats_line(const struct zcfwd *fwd, double seconds)
 
 /*
  * Cycles per forwarded packet, the sum over the lcores a packet passes (receive
- * and worker in a pipeline), from busy loop iterations only.
+ * and worker in a pipeline), from busy loop iterations only; and the share of
+ * the run those iterations took, summed over the lcores (lcores that share a CPU
+ * add up to that CPU): well below 100%, the lcores waited for packets and the
+ * offered load, not zcfwd, set the rate.
  */
 static void
-busy_summary(const struct zcfwd *fwd)
+busy_summary(const struct zcfwd *fwd, double seconds)
 {
 	static const char * const role[] = {
 		[ZCFWD_FWD] = "forwarding", [ZCFWD_RX] = "receive", [ZCFWD_WORKER] = "worker",
@@ -142,6 +145,9 @@ busy_summary(const struct zcfwd *fwd)
 	if (fwded != 0)
 		printf("busy cycles per forwarded packet: %.0f (TSC, %.2f GHz; %s)\n",
 		       (double)cycles / fwded, rte_get_tsc_hz() / 1e9, parts);
+	if (seconds > 0)
+		printf("busy share of the run: %.1f%% (summed over the lcores)\n",
+		       cycles * 100.0 / (seconds * rte_get_tsc_hz()));
 }
 
 void
@@ -174,7 +180,7 @@ zcfwd_summary(const struct zcfwd *fwd, double seconds)
 		       lost.missed + lost.errors + lost.nombuf, lost.missed, lost.errors,
 		       lost.nombuf, t.rx + lost.missed + lost.errors + lost.nombuf);
 	}
-	busy_summary(fwd);
+	busy_summary(fwd, seconds);
 	if (zc_pool_stats_get(fwd->pool, &ps) == 0)
 		printf("pool %s: alloc fast %" PRIu64 " slow %" PRIu64 " refill %" PRIu64
 		       ", recycle cached %" PRIu64 " ring %" PRIu64 "\n", fwd->pool->name,
