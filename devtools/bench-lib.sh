@@ -172,7 +172,7 @@ gen_stop() {
 	[ -n "${gen_pid:-}" ] || return 0
 	stop_pid "$gen_pid"
 	gen_pid=''
-	grep "offered .* frames" "$tmp/gen.out" || true
+	grep "offered .* frames in" "$tmp/gen.out" || true
 }
 # counters: "offered sunk": frames the generator put on a1 (sent to a0 or refused
 # by a0's ring: a1's tx packets plus tx_dropped) and frames the sink b1 received.

@@ -41,6 +41,7 @@
 #               perf record -e cpu-clock -C DUT_CPU (software sampling): copy-mode
 #               AF_XDP transmit (skb, copy, veth xmit and the sink's receive) and the
 #               syscalls; the rest is user space (the DUT);
+#   user cycles cycles/pkt times the share outside the kernel: our side's cost;
 #   DUT sys     the same split from /proc ticks of the DUT forwarding thread;
 #   other       user and system CPU time of anything but the generator and the DUT
 #               during the window, in % of the machine (interrupt time, which
@@ -169,7 +170,7 @@ gen_start "$build"
 # --- one run -----------------------------------------------------------------------
 # run_one CONFIG DRIVER REP: appends to $tmp/results
 #   config driver rep ok|FAIL rx_mpps fwd_mpps cycles offered_mpps dut_sys_pct
-#   other_pct kernel_pct taken_pct busy_pct
+#   other_pct kernel_pct taken_pct busy_pct user_cycles
 failed=0
 run_one() {
 	local cfg=$1 drv=$2 rep=$3 dev=() pre=() fwd=rxonly why='' _
@@ -244,7 +245,7 @@ run_one() {
 	fi
 	if [ -n "$why" ]; then
 		failed=$((failed + 1))
-		echo "$cfg $drv $rep FAIL - - - - - - - - -" >>"$tmp/results"
+		echo "$cfg $drv $rep FAIL - - - - - - - - - -" >>"$tmp/results"
 		{
 			echo "bench-pmd: FAIL: $cfg $drv run $rep: $why; its testpmd log (errors, then the end):"
 			grep -iE "error|fail|cannot|invalid|unknown|refus" "$log" | head -n 8 | sed 's/^/    /' || true
@@ -268,8 +269,9 @@ run_one() {
 		fwd = c == "rxonly" ? "-" : sprintf("%.4f", (q[2] - p[2]) / w / 1e6)
 		taken = (c == "rxonly" ? rx / 1e6 : fwd) * 100 / off
 		busy = busyc * 100 / (mhz * 1e6 * w)
-		printf "%s %s %s ok %.4f %s %s %.4f %.0f %.1f %s %.1f %.1f\n", c, d, r, rx / 1e6, fwd, cyc,
-			off, sys, other, k[1], taken, (busy > 100 ? 100 : busy)}' >>"$tmp/results"
+		printf "%s %s %s ok %.4f %s %s %.4f %.0f %.1f %s %.1f %.1f %s\n", c, d, r, rx / 1e6, fwd, cyc,
+			off, sys, other, k[1], taken, (busy > 100 ? 100 : busy),
+			(k[1] == "-" ? "-" : sprintf("%.0f", cyc * (100 - k[1]) / 100))}' >>"$tmp/results"
 	tail -n 1 "$tmp/results" | awk -v runs="$runs" '{
 		printf "  run %d/%d %-6s %-10s offered %.3f  rx %.3f%s Mpps  taken %3.0f%%  busy %3.0f%%  %6.0f cycles/pkt  kernel %s%%  other %4.1f%%%s\n",
 			$3, runs, $1, $2, $8, $5, $6 == "-" ? "" : sprintf("  fwd %.3f", $6), $12, $13, $7, $11, $10,
@@ -315,18 +317,20 @@ rows() {
 				"$(fmt "$(summary "$cfg" "$drv" 12)" 0 %)" "$(fmt "$(summary "$cfg" "$drv" 13)" 0 %)" \
 				"$(bound "$cfg" "$drv")" \
 				"$(fmt "$(summary "$cfg" "$drv" 7)" 0)" "$(fmt "$(summary "$cfg" "$drv" 11)" 0 %)" \
+				"$(fmt "$(summary "$cfg" "$drv" 14)" 0)" \
 				"$(fmt "$(summary "$cfg" "$drv" 9)" 0 %)" \
 				"$(summary "$cfg" "$drv" 10 | awk '$4 > 0 {printf "%.1f", $3; exit} {print "-"}')" \
 				"$(summary "$cfg" "$drv" 5 | awk '{print $4}')/$runs" | paste -sd "$1"
 		done
 		for v in "${variants[@]}"; do
 			printf '%s\n' "$cfg" "${v#net_}/af_xdp" "" "$(ratio "$cfg" "$v" 5)" \
-				"$(ratio "$cfg" "$v" 6)" "" "" "" "$(ratio "$cfg" "$v" 7)" "" "" "" "" | paste -sd "$1"
+				"$(ratio "$cfg" "$v" 6)" "" "" "" "$(ratio "$cfg" "$v" 7)" "" "$(ratio "$cfg" "$v" 14)" \
+				"" "" "" | paste -sd "$1"
 		done
 		if [ -n "$cmp" ]; then
 			printf '%s\n' "$cfg" "cmp/zcrx" "" "$(ratio "$cfg" zcrx-cmp 5 net_zcrx)" \
 				"$(ratio "$cfg" zcrx-cmp 6 net_zcrx)" "" "" "" "$(ratio "$cfg" zcrx-cmp 7 net_zcrx)" \
-				"" "" "" "" | paste -sd "$1"
+				"" "$(ratio "$cfg" zcrx-cmp 14 net_zcrx)" "" "" "" | paste -sd "$1"
 		fi
 	done
 }
@@ -342,7 +346,7 @@ profiles() {
 	done
 }
 head=(config driver "offered Mpps" "DUT rx Mpps" "fwd Mpps (sink)" "taken" "DUT busy" "bound by"
-	"cycles/packet" "kernel % (perf)" "DUT sys (ticks)" "other % (max)" "runs ok")
+	"cycles/packet" "kernel % (perf)" "user cycles/packet" "DUT sys (ticks)" "other % (max)" "runs ok")
 host=$(host_line)
 title="net_zcrx${zargs:+ (${zargs#,})} vs net_af_xdp${xdpargs:+ (${xdpargs#,})}, $runs runs x $secs s, 64-byte frames; generator zc-xdpgen (live-frames XDP_TX) on CPU $gen_cpu, DUT testpmd on CPU $dut_cpu"
 note="median [min-max]; taken = what reached the DUT (rxonly) or the sink (io-fwd) over what was offered; DUT busy = share of the window the DUT spent on bursts that received something; a row that took >= $(awk -v s=$gen_bound_share 'BEGIN {print s * 100}')% or was busy < $(awk -v s=$dut_busy_share 'BEGIN {print s * 100}')% is bound by the generator; cycles = DUT forwarding-lcore cycles per received packet in non-empty bursts; $host; ${busy}% busy before start, load average $load0 at start, $load1 at the end; generator: ${gen_sum:-no summary}; $elapsed s"
@@ -350,7 +354,7 @@ note="median [min-max]; taken = what reached the DUT (rxonly) or the sink (io-fw
 	echo "$title"
 	echo "$note"
 	{ printf '%s\n' "${head[@]}" | paste -sd '|'; rows '|'; } |
-		awk -F'|' 'BEGIN {split("7 15 20 20 20 13 13 10 17 15 13 8 7", w, " ")}
+		awk -F'|' 'BEGIN {split("7 15 20 20 20 13 13 10 17 15 15 13 8 7", w, " ")}
 			{for (i = 1; i <= NF; i++) printf "%-*s%s", w[i], $i, i < NF ? " " : "\n"}' |
 		sed 's/ *$//'
 	profiles

@@ -47,6 +47,7 @@
 #                 into the UMEM on receive (the generator's softirq does that);
 #   kernel %      the share of the DUT's CPU (CPU 1) in the kernel over the window,
 #                 perf record -e cpu-clock -C 1 (software sampling);
+#   user ns/pkt   CPU ns/pkt times the share outside the kernel: our side's cost;
 #   busy cycles/pkt  zcfwd's TSC cycles in loop iterations that had packets (as
 #                 testpmd's --record-core-cycles counts), over its lcores, per
 #                 forwarded packet: the cost of a packet, idle polls excluded;
@@ -320,7 +321,7 @@ label() { # label APP/DRIVER/RETURN: how a row reads in the tables
 }
 # fwd_run MODEL APP/DRIVER/RETURN REP: appends to $tmp/results
 #   model row rep ok|FAIL fwd_mpps offered_mpps cpu_ns_per_pkt kernel_pct other_pct app_tx_mpps
-#   busy_cycles taken_pct busy_pct
+#   busy_cycles taken_pct busy_pct user_ns_per_pkt
 # (kernel_pct: perf's share of the DUT's CPU in the kernel over the window.)
 # (app_tx_mpps: zcfwd's own summary, port 1 tx over its whole run, for the raw record;
 # busy_cycles: zcfwd's busy-loop TSC cycles per forwarded packet over its whole run.)
@@ -343,7 +344,7 @@ fwd_run() {
 	fi
 	cp "$tmp/dut.out" "$log"
 	if [ -n "$why" ]; then
-		echo "$model $row $rep FAIL - - - - - - - - -" >>"$tmp/results"
+		echo "$model $row $rep FAIL - - - - - - - - - -" >>"$tmp/results"
 		failures+=("forwarding, $model, $(label "$row"): $why (run $rep)")
 		echo "bench-report: FAIL: $model $row run $rep: $why" >&2
 		# The DUT's log once per row: later failures of the row are alike.
@@ -363,10 +364,12 @@ fwd_run() {
 		w = y[1] - x[1]; pk = y[2] - x[2]
 		u = y[7] - x[7]; s = y[8] - x[8]
 		other = ((y[4] - x[4]) - (y[5] + y[6] - x[5] - x[6]) - (u + s)) * 100 / (2 * hz * w)
-		printf "%s %s %s ok %.4f %.4f %.0f %s %.1f %s %s %.1f %s\n", m, r, rep, pk / w / 1e6,
-			(y[3] - x[3]) / w / 1e6, (u + s) / hz * 1e9 / pk, kp,
+		ns = (u + s) / hz * 1e9 / pk
+		printf "%s %s %s ok %.4f %.4f %.0f %s %.1f %s %s %.1f %s %s\n", m, r, rep, pk / w / 1e6,
+			(y[3] - x[3]) / w / 1e6, ns, kp,
 			(other < 0 ? 0 : other), (tx == "" ? "-" : tx), (busy == "" ? "-" : busy),
-			pk * 100 / (y[3] - x[3]), (share == "" ? "-" : share)}' >>"$tmp/results"
+			pk * 100 / (y[3] - x[3]), (share == "" ? "-" : share),
+			(kp == "-" ? "-" : sprintf("%.0f", ns * (100 - kp) / 100))}' >>"$tmp/results"
 	tail -n 1 "$tmp/results" | awk -v runs="$runs" '{
 		printf "  run %d/%d %-8s %-26s fwd %.3f Mpps  offered %.3f Mpps  taken %3.0f%%  busy %5s%%  %6d ns/pkt  %5s cycles/pkt  kernel %s%%  other %4.1f%%%s\n",
 			$3, runs, $1, $2, $5, $6, $12, $13, $7, $11, $8, $9, ($9 > 5 ? "  (disturbed)" : "")}' >&2
@@ -392,8 +395,8 @@ bound() {
 # fwd_table: the forwarding table, markdown.
 fwd_table() {
 	local r model row vs vsc
-	echo "| model | DUT | offered Mpps | fwd Mpps | taken | DUT busy | bound by | vs net_af_xdp | busy cycles/pkt | vs net_af_xdp | CPU ns/pkt | kernel % (perf) | other % (max) | runs ok |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| model | DUT | offered Mpps | fwd Mpps | taken | DUT busy | bound by | vs net_af_xdp | busy cycles/pkt | vs net_af_xdp | CPU ns/pkt | kernel % (perf) | user ns/pkt | other % (max) | runs ok |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for r in "${fwd_rows[@]}"; do
 		model=${r%%:*} row=${r#*:}
 		vs=$(ratio "$model" "$row" 5 "$baseline")
@@ -405,6 +408,7 @@ fwd_table() {
 			"$(bound "$model" "$row")" "$vs" \
 			"$(fmt "$(summary "$model" "$row" 11)" 0)" "$vsc" \
 			"$(fmt "$(summary "$model" "$row" 7)" 0)" "$(fmt "$(summary "$model" "$row" 8)" 0 %)" \
+			"$(fmt "$(summary "$model" "$row" 14)" 0)" \
 			"$(summary "$model" "$row" 9 | awk '$4 > 0 {printf "%.1f", $3; exit} {print "-"}')" \
 			"$(summary "$model" "$row" 5 | awk '{print $4}')/$runs" | paste -sd '|' | sed 's/|/ | /g')"
 	done
@@ -604,6 +608,8 @@ report() {
 	    generator, this is about (polling CPUs) / rate, idle polls included, not the
 	    work a packet needs. It includes copy-mode AF_XDP transmit (in \`sendto()\`),
 	    not the receive-side copy into the UMEM, which the generator's softirq does.
+	  - *user ns/pkt*: CPU ns/pkt times the share perf saw outside the kernel: what
+	    is left on our side (the PMD, the pool, the application) per packet.
 	  - *kernel % (perf)*: the share of the DUT process's samples on CPU $dut_cpu
 	    that are in the kernel, \`perf record -e cpu-clock -C $dut_cpu\` over the
 	    window (software sampling; no hardware counters here): copy-mode AF_XDP

@@ -160,6 +160,15 @@ zcpool_buf_mbuf(const struct zcpool *zp, uint64_t off)
 	return zp->slot_obj[zcpool_off_slot(zp, off)];
 }
 
+/* The same, for a caller that has the buffer's slot too (one division less). */
+static inline struct rte_mbuf *
+zcpool_slot_mbuf(const struct zcpool *zp, uint32_t slot, uint64_t off)
+{
+	if (!zp->pinned)
+		return (struct rte_mbuf *)(zp->area_addr + off - zp->buf_hdr);
+	return zp->slot_obj[slot];
+}
+
 /*
  * Buffer ownership, for pools whose buffers a PMD hands to the application and
  * takes back through a refill ring (see drivers/net/zcrx and zcpool_track()).

@@ -162,23 +162,31 @@ zcrx_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		rx_idle(rxq);
 		return 0;
 	}
+	/*
+	 * The headers are cold: they went to the kernel a fill ring ago. Prefetch
+	 * them and the data, take the refill in between, and only then touch them
+	 * (a load of each header here was half this function's time, measured).
+	 */
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rxq->rx, idx + i);
 		uint64_t off = xsk_umem__extract_addr(d->addr) - rxq->frames.delta;
-		struct rte_mbuf *m = zcpool_buf_mbuf(zp, off);
 
-		rte_prefetch0(RTE_PTR_ADD(m->buf_addr, xsk_umem__extract_offset(d->addr)));
-		m->data_len = d->len;
-		m->data_off = xsk_umem__extract_offset(d->addr);
-		/* One division per packet: the slot serves the held bit and the delivery. */
 		slots[i] = zcpool_off_slot(zp, off);
+		pkts[i] = zcpool_slot_mbuf(zp, slots[i], off);
+		rte_prefetch0(pkts[i]);
+		rte_prefetch0(zp->area_addr + off + xsk_umem__extract_offset(d->addr));
 		zcrx_held_clear(rxq, slots[i]);
-		pkts[i] = m;
 		bytes += d->len;
 	}
-	xsk_ring_cons__release(&rxq->rx, n);
 	rxq->in_kernel -= n;
 	zcrx_fill(rxq, n);
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rxq->rx, idx + i);
+
+		pkts[i]->data_len = d->len;
+		pkts[i]->data_off = xsk_umem__extract_offset(d->addr);
+	}
+	xsk_ring_cons__release(&rxq->rx, n);
 	if (unlikely(rxq->copy)) {
 		n = rx_copy(rxq, pkts, n);
 		bytes = n != 0 ? bytes : 0;

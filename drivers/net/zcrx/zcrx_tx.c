@@ -8,6 +8,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
 
 #include "zc_rq.h"
 #include "zcrx_pvt.h"
@@ -164,14 +165,24 @@ tx_pending(struct zcrx_txq *txq, zc_tx_done_t cb)
 static void
 tx_reap(struct zcrx_qp *g, struct zcrx_txq *txq, zc_tx_done_t cb)
 {
-	struct rte_mbuf *done[ZCRX_BURST];
+	struct rte_mbuf *done[ZCRX_BURST], *ms[ZCRX_BURST];
 	uint64_t addrs[ZCRX_BURST];
 	uint32_t n, i, k;
 
 	do {
 		n = cq_take(g, addrs);
+		/*
+		 * The headers went cold in the kernel's transmit: prefetch both lines
+		 * (tx_done reads the pool, the free the reference count) of the whole
+		 * batch before the first is read, so that the misses overlap.
+		 */
+		for (i = 0; i < n; i++) {
+			ms[i] = zcrx_umem_addr_mbuf(g->umem, addrs[i]);
+			rte_prefetch0(ms[i]);
+			rte_prefetch0(RTE_PTR_ADD(ms[i], RTE_CACHE_LINE_SIZE));
+		}
 		for (i = 0, k = 0; i < n; i++) {
-			struct rte_mbuf *m = zcrx_umem_addr_mbuf(g->umem, addrs[i]);
+			struct rte_mbuf *m = ms[i];
 			struct zcrx_txq *owner = g->nb_txq > 1 ? g->txqs[*tx_tag(m)] : g->txqs[0];
 
 			if (owner == txq)
