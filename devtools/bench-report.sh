@@ -3,8 +3,8 @@
 # Copyright(c) 2026 The zcrx-dpdk authors
 #
 # The project's benchmark report, in one session, as root: builds, runs the pool
-# benchmark (bench-pool.sh) and the PMD benchmark (bench-pmd.sh: rxonly and
-# io-fwd, net_zcrx against net_af_xdp), then a forwarding comparison on the same
+# benchmark (bench-pool.sh) and the PMD benchmark (bench-pmd.sh: io-fwd, net_zcrx
+# against net_af_xdp; its rxonly is generator-bound here), then a forwarding comparison on the same
 # topology and generator as bench-pmd.sh, and writes one markdown file with its
 # tables, the targets (met or not, computed) and PNG plots (gnuplot).
 #
