@@ -332,15 +332,19 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		const struct zcpool *zp = tx_pool(txq, m);
 		struct xdp_desc *d;
 		uint64_t off = 0;
+		uint32_t slot = 0;
 
 		if (zp != NULL && m->nb_segs == 1) {
 			off = (char *)m->buf_addr - (char *)u->area->addr;
+			slot = zcpool_off_slot(zp, off);
 			/*
-			 * Only the buffer's owner goes in place: a clone points elsewhere.
-			 * A tag lives in the mbuf, so one with other references (which
-			 * may be in flight on another queue too) is copied.
+			 * Only the buffer's owner goes in place: a clone points elsewhere,
+			 * maybe outside the pool's span (checked before the look-up). A
+			 * tag lives in the mbuf, so one with other references (which may
+			 * be in flight on another queue too) is copied.
 			 */
-			if (zcpool_buf_mbuf(zp, off) != m ||
+			if (off - zp->base_off >= (uint64_t)zp->nb_slots * zp->stride ||
+			    zcpool_slot_mbuf(zp, slot, off) != m ||
 			    (txq->shared && rte_mbuf_refcnt_read(m) > 1))
 				zp = NULL;
 		}
@@ -350,8 +354,7 @@ zcrx_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			if (out == NULL)
 				continue;
 			off = (char *)out->buf_addr - (char *)u->area->addr;
-		} else if (unlikely(zp->buf_state != NULL) &&
-			   !zcpool_buf_send(zp, zcpool_off_slot(zp, off))) {
+		} else if (unlikely(zp->buf_state != NULL) && !zcpool_buf_send(zp, slot)) {
 			/* Returned through the refill ring or being sent: not the app's to send. */
 			txq->stats.not_owned++;
 			continue;
