@@ -206,15 +206,23 @@ void zcrx_link_lost(uint16_t port_id, int err);
 /* Devargs (zcrx_devargs.c). */
 int zcrx_parse_devargs(struct rte_vdev_device *vdev, struct zcrx_dev *zd);
 
-/* UMEM and sockets (zcrx_xsk.c). */
+/* The kernel takes frames from 2 KiB to one page in unaligned chunk mode. */
+#define ZCRX_FRAME_MIN 2048
+#define ZCRX_FRAME_MAX 4096
+#define ZCRX_UMEM_RING 4096
+
+/* A receive queue's frames (zcrx_frames.c). */
 int zcrx_frames_check(struct zcrx_dev *zd, uint16_t qid, struct rte_mempool *mp,
 		      struct zcrx_frames *frames, bool *copy);
+void zcrx_frames_release(struct zcrx_rxq *rxq);
+
+/* UMEM and sockets (zcrx_xsk.c). */
 /* Open and close the group led by qp: its sockets, the leader's first. */
 int zcrx_qp_open(struct zcrx_dev *zd, struct zcrx_qp *qp);
 void zcrx_qp_close(struct zcrx_dev *zd, struct zcrx_qp *qp);
-void zcrx_frames_release(struct zcrx_rxq *rxq);
-
 int zcrx_umem_add_pool(struct zcrx_umem *u, const struct zcpool *zp);
+/* Frame size of the area's UMEM, or 0 when it has none yet. */
+uint32_t zcrx_umem_frame_size(const struct zc_area *area);
 
 /* The XDP program steering frames to the sockets (zcrx_xdp.c). */
 #define ZCRX_XSKS_MAP "xsks_map"
