@@ -151,22 +151,24 @@ zcpool_off_slot(const struct zcpool *zp, uint64_t off)
 	return rte_reciprocal_divide_u64(off - zp->base_off, &zp->stride_recip);
 }
 
-/* mbuf owning the buffer starting at in-area offset off (trusted), O(1). */
-static inline struct rte_mbuf *
-zcpool_buf_mbuf(const struct zcpool *zp, uint64_t off)
-{
-	if (!zp->pinned)
-		return (struct rte_mbuf *)(zp->area_addr + off - zp->buf_hdr);
-	return zp->slot_obj[zcpool_off_slot(zp, off)];
-}
-
-/* The same, for a caller that has the buffer's slot too (one division less). */
+/*
+ * mbuf owning the buffer of slot @slot, starting at in-area offset off (both
+ * trusted), O(1): for a caller that has the slot already.
+ */
 static inline struct rte_mbuf *
 zcpool_slot_mbuf(const struct zcpool *zp, uint32_t slot, uint64_t off)
 {
 	if (!zp->pinned)
 		return (struct rte_mbuf *)(zp->area_addr + off - zp->buf_hdr);
 	return zp->slot_obj[slot];
+}
+
+/* mbuf owning the buffer starting at in-area offset off (trusted), O(1). */
+static inline struct rte_mbuf *
+zcpool_buf_mbuf(const struct zcpool *zp, uint64_t off)
+{
+	/* Only a pinned pool needs the slot (the division). */
+	return zcpool_slot_mbuf(zp, zp->pinned ? zcpool_off_slot(zp, off) : 0, off);
 }
 
 /*
